@@ -1,0 +1,126 @@
+"""Si3N4-in-SiO2 platform: layer map, layer stack, layer views and platform constants.
+
+The reference server chip (seed article, Fig. 2b) is a 100 nm thick LPCVD Si3N4 film embedded in
+SiO2: a thin, low-confinement, low-loss guide whose dispersion is strongly normal (physics.md 1.4).
+Film thickness is a parameter of the stack (:func:`get_layer_stack`).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from gdsfactory.technology import LayerLevel, LayerMap, LayerStack, LayerView, LayerViews, LogicalLayer
+from gdsfactory.typings import Layer
+from pydantic import Field
+
+from ...validate import Frozen, check_range
+
+__all__ = [
+    "LAYER",
+    "SinStack",
+    "get_layer_stack",
+    "get_layer_views",
+    "WAFER_DIAMETER_MM",
+    "EDGE_EXCLUSION_MM",
+    "THICKNESS_RANGE_NM",
+    "min_bend_radius_um",
+]
+
+nm = 1e-3
+
+#: 4-inch Si3N4 wafer (seed article: "4-inch Si3N4 wafer").
+WAFER_DIAMETER_MM = 100.0
+#: Edge exclusion of LPCVD nitride wafers (film non-uniformity and clamp ring), typical foundry value.
+EDGE_EXCLUSION_MM = 5.0
+#: Film thicknesses for which the mode tables and the bend-radius rule are valid.
+THICKNESS_RANGE_NM = (80.0, 200.0)
+
+
+class LAYER(LayerMap):
+    """GDS layer map of the ``sin`` platform."""
+
+    WG: Layer = (1, 0)  # Si3N4 core (drawn = nitride kept)
+    HEATER: Layer = (11, 0)  # Pt/TiN microheater
+    METAL: Layer = (12, 0)  # Au routing metal
+    PAD: Layer = (13, 0)  # passivation opening over pads
+    TRENCH: Layer = (14, 0)  # deep trench through the oxide (facets, thermal isolation)
+    DICING: Layer = (15, 0)  # dicing lane
+    FLOORPLAN: Layer = (99, 0)  # chip outline
+    TEXT: Layer = (66, 0)  # labels (polygon text)
+    DRC_EXCLUDE: Layer = (100, 0)  # region excluded from DRC (e.g. vendor logos)
+
+
+class SinStack(Frozen):
+    """Vertical stack of the Si3N4 platform (um unless the name says otherwise)."""
+
+    thickness_nm: float = Field(100.0, ge=THICKNESS_RANGE_NM[0], le=THICKNESS_RANGE_NM[1])
+    box_um: float = Field(8.0, gt=0, description="thermal oxide below the core")
+    top_clad_um: float = Field(3.0, gt=0, description="deposited oxide above the core")
+    heater_thickness_nm: float = Field(150.0, gt=0)
+    metal_thickness_nm: float = Field(500.0, gt=0)
+    sidewall_angle_deg: float = Field(5.0, ge=0, le=30)
+
+
+def min_bend_radius_um(thickness_nm: float) -> float:
+    """Minimum bend radius (um) for a film of ``thickness_nm``.
+
+    At 100 nm the meow bend-mode radiation loss (physics.md 1.4) is 0.16 dB/m at R = 400 um and
+    8.6 dB/m at 300 um: 400 um keeps bend radiation below 10 % of the 1.7 dB/m propagation loss.
+    Thicker films confine more; the lateral decay constant grows roughly with the index contrast
+    of the effective slab, so the radius is scaled as (100 nm / t)^2, bounded below by 50 um.
+    Valid for 80-200 nm.
+    """
+    check_range("thickness_nm", thickness_nm, *THICKNESS_RANGE_NM, "nm")
+    return max(50.0, 400.0 * (100.0 / thickness_nm) ** 2)
+
+
+@functools.lru_cache(maxsize=16)
+def get_layer_stack(thickness_nm: float = 100.0) -> LayerStack:
+    """gdsfactory LayerStack for a film of ``thickness_nm`` (z = 0 at the bottom of the core)."""
+    s = SinStack(thickness_nm=thickness_nm)
+    t = s.thickness_nm * nm
+    return LayerStack(
+        layers=dict(
+            box=LayerLevel(
+                layer=LogicalLayer(layer=LAYER.FLOORPLAN), thickness=s.box_um, zmin=-s.box_um, material="SiO2",
+                mesh_order=9,
+            ),
+            core=LayerLevel(
+                layer=LogicalLayer(layer=LAYER.WG), thickness=t, zmin=0.0, material="Si3N4",
+                sidewall_angle=s.sidewall_angle_deg, mesh_order=1,
+            ),
+            clad=LayerLevel(
+                layer=LogicalLayer(layer=LAYER.FLOORPLAN), thickness=s.top_clad_um, zmin=t, material="SiO2",
+                mesh_order=9,
+            ),
+            heater=LayerLevel(
+                layer=LogicalLayer(layer=LAYER.HEATER), thickness=s.heater_thickness_nm * nm,
+                zmin=t + s.top_clad_um, material="Pt", mesh_order=2,
+            ),
+            metal=LayerLevel(
+                layer=LogicalLayer(layer=LAYER.METAL), thickness=s.metal_thickness_nm * nm,
+                zmin=t + s.top_clad_um + s.heater_thickness_nm * nm, material="Au", mesh_order=2,
+            ),
+        )
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def get_layer_views() -> LayerViews:
+    """KLayout layer views (colours) of the ``sin`` platform."""
+    colors = {
+        "WG": "#ff0000",
+        "HEATER": "#ff9d00",
+        "METAL": "#ffd700",
+        "PAD": "#00ff00",
+        "TRENCH": "#5f5f5f",
+        "DICING": "#808080",
+        "FLOORPLAN": "#c0c0c0",
+        "TEXT": "#0000ff",
+        "DRC_EXCLUDE": "#ff00ff",
+    }
+    views = {}
+    for name, color in colors.items():
+        hatch = "hollow" if name in ("FLOORPLAN", "DICING", "DRC_EXCLUDE") else "dotted"
+        views[name] = LayerView(layer=tuple(getattr(LAYER, name)), color=color, hatch_pattern=hatch)
+    return LayerViews(layer_views=views)
