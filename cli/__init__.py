@@ -19,6 +19,9 @@ __all__ = ["app", "main", "COMMAND_MODULES"]
 COMMAND_MODULES: tuple[str, ...] = (
     "pdk",
     "drc",
+    "keyrate",
+    "network",
+    "yield_",
 )
 
 app = typer.Typer(

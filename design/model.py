@@ -1,0 +1,186 @@
+"""The design file's schema: frozen pydantic models with units in every field name.
+
+A design carries everything that ``qchipnet run`` needs to go from parameters to masks, metrics,
+key rates and yield: the server ring and chip, the transmitter chip, the network (pairs, distances,
+channels), protocol and detection, process-data overrides, mask options and the Monte Carlo size.
+Ranges are the validity ranges of the cells and models that consume the values (a 30 GHz ring
+needs R ~ 1 mm; a 100 nm nitride film; the article's 4.6 x 2 mm InP die).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator, model_validator
+
+from ..constants import COMB_FSR_GHZ
+from ..validate import Frozen
+
+__all__ = [
+    "ServerRing", "ServerChip", "TransmitterChip", "PairDesign", "NetworkDesign", "ProtocolDesign",
+    "DetectionDesign", "MaskDesign", "MonteCarloDesign", "Design",
+]
+
+#: The comb lines that the system model describes (lambda_-5 .. lambda_+8, article).
+COMB_LINES = range(-5, 9)
+
+
+class ServerRing(Frozen):
+    """The Si3N4 microresonator of the server chip (default: 30.03 GHz, 2.8 um x 100 nm, R = 1 mm)."""
+
+    radius_um: float = Field(1000.0, ge=200.0, le=3000.0, description="ring radius")
+    width_um: float = Field(2.8, ge=1.0, le=6.0, description="ring waveguide width")
+    gap_um: float = Field(2.0, ge=0.8, le=5.0, description="bus-ring gap (>= WG.S.1 0.8 um)")
+    thickness_nm: float = Field(100.0, ge=60.0, le=300.0, description="nitride film thickness")
+    bus_width_um: float = Field(2.8, ge=1.0, le=6.0, description="bus waveguide width")
+    target_fsr_GHz: float = Field(COMB_FSR_GHZ, ge=5.0, le=200.0, description="FSR the ring must hit (comb grid)")
+
+
+class ServerChip(Frozen):
+    """The server (microcomb) die."""
+
+    die_width_um: float = Field(5000.0, ge=1000.0, le=20000.0)
+    die_height_um: float = Field(3000.0, ge=1000.0, le=20000.0)
+    heater: bool = True
+
+
+class TransmitterChip(Frozen):
+    """The InP client transmitter die: 2 DBR lasers, 3 IMs, 1 PM, VOA (article: 4.6 x 2 mm)."""
+
+    die_width_um: float = Field(4600.0, ge=1000.0, le=10000.0)
+    die_height_um: float = Field(2000.0, ge=500.0, le=10000.0)
+    pm_length_um: float = Field(2000.0, ge=100.0, le=4000.0, description="phase-modulator electrode length")
+    mzm_arm_length_um: float = Field(1000.0, ge=100.0, le=4000.0, description="IM (MZM) electrode length per arm")
+    ridge_width_um: float = Field(1.5, ge=0.8, le=3.0, description="deep-ridge width (>= DEEP.W.1)")
+    dbr_grating_length_um: float = Field(300.0, ge=50.0, le=1000.0)
+    gain_length_um: float = Field(500.0, ge=100.0, le=1500.0)
+
+
+class PairDesign(Frozen):
+    """One client pair of the network: comb line and Alice-Bob upstream fibre length."""
+
+    pair: int = Field(ge=1, le=50)
+    comb_line: int = Field(ge=-5, le=8)
+    distance_km: float = Field(370.0, ge=0.0, le=2000.0)
+    downstream_km: float = Field(0.0, ge=0.0, le=500.0)
+    reamplified: bool = False
+
+
+def _default_pairs() -> tuple[PairDesign, ...]:
+    lines = (-5, -4, -3, 2, 3, 4, 5, 6, 7, 8)
+    return tuple(
+        PairDesign(pair=i, comb_line=ln, distance_km=370.0, downstream_km=60.0 if i == 5 else 0.0, reamplified=i == 5)
+        for i, ln in enumerate(lines, start=1)
+    )
+
+
+class NetworkDesign(Frozen):
+    """Pairs (the article's 10 pairs at 370 km), the distances to evaluate, the reference channel."""
+
+    pairs: tuple[PairDesign, ...] = Field(default_factory=_default_pairs)
+    distances_km: tuple[float, ...] = (204.0, 370.0)
+    curve_max_km: float = Field(600.0, ge=10.0, le=2000.0, description="x range of the key-rate plot")
+    reference_line: int = Field(0, ge=-5, le=8)
+    channel_spacing_GHz: float = Field(COMB_FSR_GHZ, ge=5.0, le=200.0)
+
+    @field_validator("distances_km")
+    @classmethod
+    def _dist(cls, v):
+        for d in v:
+            if not 0.0 <= d <= 2000.0:
+                raise ValueError(f"distance {d} km outside [0, 2000] km")
+        return v
+
+    @model_validator(mode="after")
+    def _unique(self) -> "NetworkDesign":
+        lines = [p.comb_line for p in self.pairs]
+        if len(set(lines)) != len(lines):
+            raise ValueError(f"two pairs share a comb line: {lines}")
+        if self.reference_line in lines:
+            raise ValueError(f"reference_line {self.reference_line} is also a quantum channel")
+        return self
+
+
+class ProtocolDesign(Frozen):
+    """SNS-TF-QKD finite-size settings (intensities are optimised per pair)."""
+
+    n_pulses: float = Field(1e12, ge=1e6, le=1e18)
+    failure_prob: float = Field(1e-10, ge=1e-20, le=1e-2)
+    ec_efficiency: float = Field(1.1, ge=1.0, le=2.0)
+    aopp: bool = False
+
+
+class DetectionDesign(Frozen):
+    """Detectors and fibre (assumptions; the article gives none)."""
+
+    detector_efficiency: float = Field(0.6, gt=0.0, le=1.0)
+    dark_count_rate_Hz: float = Field(10.0, ge=0.0, le=1e6)
+    gate_ns: float = Field(1.0, ge=0.01, le=100.0)
+    fibre_loss_dB_per_km: float = Field(0.2, ge=0.0, le=1.0)
+    server_loss_dB: float = Field(1.5, ge=0.0, le=30.0)
+
+
+class MaskDesign(Frozen):
+    """Mask options: DOE sweeps on the server wafer, test-structure lengths, wafer plan knobs."""
+
+    doe_gap_offsets_um: tuple[float, ...] = (-0.4, -0.2, 0.2, 0.4)
+    doe_width_offsets_um: tuple[float, ...] = (-0.2, 0.2)
+    test_pm_lengths_um: tuple[float, ...] = (500.0, 1000.0, 2000.0)
+    test_mzi_lengths_um: tuple[float, ...] = (500.0, 1000.0, 2000.0)
+    cutback_lengths_um: tuple[float, ...] = (1000.0, 2000.0, 4000.0)
+    loss_ring_radii_um: tuple[float, ...] = (600.0, 1000.0)
+    dicing_lane_um: float = Field(100.0, ge=20.0, le=1000.0)
+    reserved_rows_top_inp: int = Field(0, ge=0, le=5)
+    reserved_rows_top_sin: int = Field(0, ge=0, le=5)
+
+    @field_validator("doe_gap_offsets_um", "doe_width_offsets_um")
+    @classmethod
+    def _offs(cls, v):
+        for x in v:
+            if not -2.0 <= x <= 2.0 or x == 0.0:
+                raise ValueError(f"offset {x} um outside [-2, 2] um or zero (the default is always placed)")
+        return v
+
+    @field_validator("test_pm_lengths_um", "test_mzi_lengths_um", "cutback_lengths_um", "loss_ring_radii_um")
+    @classmethod
+    def _lens(cls, v):
+        if not v:
+            raise ValueError("at least one length is needed")
+        for x in v:
+            if not 100.0 <= x <= 5000.0:
+                raise ValueError(f"length {x} um outside [100, 5000] um")
+        return v
+
+
+class MonteCarloDesign(Frozen):
+    """Size and seed of the yield study of ``qchipnet run``."""
+
+    dies: int = Field(2000, ge=1, le=10_000_000)
+    seed: int = Field(1, ge=0)
+
+
+class Design(Frozen):
+    """A complete qchipnet design."""
+
+    name: str = Field("weiming-reference", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    server_ring: ServerRing = ServerRing()
+    server_chip: ServerChip = ServerChip()
+    transmitter: TransmitterChip = TransmitterChip()
+    network: NetworkDesign = NetworkDesign()
+    protocol: ProtocolDesign = ProtocolDesign()
+    detection: DetectionDesign = DetectionDesign()
+    process: dict[str, dict[str, dict[str, float]]] = Field(
+        default_factory=dict, description="per platform: {parameter: {field: value}} overrides of pdk process data")
+    mask: MaskDesign = MaskDesign()
+    monte_carlo: MonteCarloDesign = MonteCarloDesign()
+
+    @model_validator(mode="after")
+    def _process(self) -> "Design":
+        from ..pdk import PLATFORMS, get_platform
+
+        for plat, over in self.process.items():
+            if plat not in PLATFORMS:
+                raise ValueError(f"process.{plat}: unknown platform; choose one of {list(PLATFORMS)}")
+            get_platform(plat).process.with_overrides(over)  # raises InputError naming the key
+        gmin = self.server_ring.gap_um + min(self.mask.doe_gap_offsets_um, default=0.0)
+        if gmin < 0.8:
+            raise ValueError(f"mask.doe_gap_offsets_um: smallest DOE gap {gmin:g} um < WG.S.1 0.8 um")
+        return self

@@ -1,0 +1,359 @@
+"""meow mode solving of the Si3N4 strip guide and its ring-bus coupler, into offline tables.
+
+Cross-section: a rectangular Si3N4 core (width x film thickness, ``pdk.sin.tech.SinStack``) buried
+in SiO2 (box and top cladding are several decay lengths thick, so the solve domain is all oxide).
+Indices come only from ``pdk.materials`` (``si3n4``, ``sio2``), sampled at each solve wavelength
+(so n_g and beta2 include material dispersion). The 5 deg sidewall of the stack is neglected (a
+trapezoid of the same mid-height width shifts n_eff by < 1e-4, physics.md 1.4 sensitivities).
+
+Tables (``models/tables/``, built by :func:`build_tables`, ``qchipnet modes build --platform sin``):
+
+``sin_straight``  axes ``width_um x thickness_nm x wl_um``; quantities ``n_eff``, ``n_g``,
+    ``beta2_ps2_per_km``, ``beta3_ps3_per_km``, ``D_ps_per_nm_km``, ``A_eff_um2``, ``te_fraction``,
+    ``core_fraction`` (fraction of |E|^2 in the core). n_g, beta2, beta3 are derivatives of a
+    degree-6 polynomial fit of n_eff(omega) along the wavelength axis (same mesh at every
+    wavelength, so mesh error is smooth in omega and drops out of the derivatives).
+``sin_thermo``  axes ``width_um x thickness_nm`` at LAMBDA0: ``dneff_dT_per_K`` from two solves
+    with the material indices at T and T + 10 K (dn/dT of ``pdk.materials``).
+``sin_coupler``  axes ``gap_um x width_um x thickness_nm x wl_um``; two identical guides, even and
+    odd TE supermodes -> ``log_kappa_per_um`` = ln(pi (n_even - n_odd) / wl) (field coupling per
+    unit length; log because it is ~linear in gap, physics.md 1.3), plus ``n_even``, ``n_odd``.
+
+Bend radiation is not tabulated: at the minimum bend radius of the film (400 um at 100 nm,
+``pdk.sin.tech.min_bend_radius_um``) meow bend modes give 0.16 dB/m and << 0.01 dB/m at the 1 mm
+ring (physics.md 1.4), below 10 % of the 1.7 dB/m propagation loss; the cells reject smaller radii.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..constants import C_M_PER_S, LAMBDA0_UM
+from ..pdk.materials import si3n4, sio2
+from ..pdk.sin.tech import SinStack
+from .modes import TABLES_DIR, ModeTable, content_hash, load_table, make_provenance
+
+__all__ = [
+    "MeshSpec",
+    "BASE_MESH",
+    "FINE_MESH",
+    "STRAIGHT_GRID",
+    "COUPLER_GRID",
+    "THERMO_GRID",
+    "solve_straight",
+    "solve_coupler",
+    "dispersion_from_neff",
+    "straight_inputs",
+    "coupler_inputs",
+    "thermo_inputs",
+    "load_straight",
+    "load_coupler",
+    "load_thermo",
+    "build_tables",
+]
+
+from pydantic import Field
+
+from ..validate import Frozen
+
+
+class MeshSpec(Frozen):
+    """Graded FDE mesh: fine steps in the core(s), growing geometrically to ``d_out_um`` outside."""
+
+    dx_core_um: float = Field(0.05, gt=0)
+    dy_core_um: float = Field(0.005, gt=0)
+    d_out_um: float = Field(0.2, gt=0)
+    growth: float = Field(1.08, gt=1)
+    xpad_um: float = Field(8.0, gt=0, description="lateral oxide beyond the core edges")
+    ypad_um: float = Field(6.0, gt=0, description="oxide above and below the core")
+    num_pml: int = Field(10, ge=0)
+
+
+BASE_MESH = MeshSpec()
+#: Refined mesh for the convergence record (every step roughly halved, slower grading).
+FINE_MESH = MeshSpec(dx_core_um=0.025, dy_core_um=0.0025, d_out_um=0.1, growth=1.04, xpad_um=10.0, ypad_um=8.0)
+
+STRAIGHT_GRID = {
+    "width_um": [2.0, 2.2, 2.4, 2.6, 2.8, 3.0, 3.2, 3.5],
+    "thickness_nm": [90.0, 95.0, 100.0, 105.0, 110.0],
+    "wl_um": [round(1.50 + 0.01 * i, 2) for i in range(11)],
+}
+THERMO_GRID = {"width_um": STRAIGHT_GRID["width_um"], "thickness_nm": STRAIGHT_GRID["thickness_nm"]}
+COUPLER_GRID = {
+    "gap_um": [0.8, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0],
+    "width_um": [2.4, 2.8, 3.2],
+    "thickness_nm": [95.0, 100.0, 105.0],
+    "wl_um": [1.52, 1.55, 1.58],
+}
+_THERMO_DT_K = 10.0
+_SOLVER_REV = 1  # bump when the solve code changes in a way that changes results
+
+
+def _graded(lo: float, hi: float, cores: list[tuple[float, float]], d_core: float, d_out: float, g: float):
+    """1-D mesh: uniform ``d_core`` inside each core interval, geometric growth outside."""
+    pts: list[float] = []
+    for a, b in cores:
+        n = int(math.ceil((b - a) / d_core)) + 1
+        pts += list(np.linspace(a, b, n))
+
+    def side(start: float, end: float, sign: int) -> list[float]:
+        out, x, d = [], start, d_core
+        while sign * (end - x) > 1e-12:
+            d = min(d * g, d_out)
+            x = x + sign * d
+            out.append(x)
+        return out
+
+    pts += side(cores[-1][1], hi, +1) + side(cores[0][0], lo, -1)
+    for (a0, b0), (a1, b1) in zip(cores[:-1], cores[1:]):  # between cores: grow from both sides
+        mid = 0.5 * (b0 + a1)
+        pts += [x for x in side(b0, mid, +1) if x < mid] + [x for x in side(a1, mid, -1) if x > mid] + [mid]
+    return np.unique(np.round(np.asarray(pts), 6))
+
+
+def _solve(cores_x: list[tuple[float, float]], thickness_nm: float, wl_um: float, mesh: MeshSpec,
+           num_modes: int, dT_K: float = 0.0):
+    import meow as mw
+
+    t = thickness_nm * 1e-3
+    n_core = si3n4.n(wl_um) + si3n4.dn_dT_per_K * dT_K
+    n_clad = sio2.n(wl_um) + sio2.dn_dT_per_K * dT_K
+    core = mw.IndexMaterial(name="Si3N4", n=n_core)
+    clad = mw.IndexMaterial(name="SiO2", n=n_clad)
+    big = 1e3
+    structs = [mw.Structure(material=clad, geometry=mw.Box(x_min=-big, x_max=big, y_min=-big, y_max=big,
+                                                           z_min=-1.0, z_max=1.0), mesh_order=9)]
+    for a, b in cores_x:
+        structs.append(mw.Structure(material=core, geometry=mw.Box(x_min=a, x_max=b, y_min=0.0, y_max=t,
+                                                                    z_min=-1.0, z_max=1.0), mesh_order=1))
+    x = _graded(cores_x[0][0] - mesh.xpad_um, cores_x[-1][1] + mesh.xpad_um, cores_x,
+                mesh.dx_core_um, mesh.d_out_um, mesh.growth)
+    y = _graded(-mesh.ypad_um, t + mesh.ypad_um, [(0.0, t)], mesh.dy_core_um, mesh.d_out_um, mesh.growth)
+    m2d = mw.Mesh2D(x=x, y=y, num_pml=(mesh.num_pml, mesh.num_pml))
+    cell = mw.Cell(structures=structs, mesh=m2d, z_min=-0.5, z_max=0.5)
+    cs = mw.CrossSection.from_cell(cell=cell, env=mw.Environment(wl=wl_um, T=25.0))
+    modes = mw.compute_modes(cs, num_modes=num_modes, target_neff=float(n_core))
+    return modes, x, y
+
+
+def solve_straight(width_um: float, thickness_nm: float, wl_um: float, mesh: MeshSpec = BASE_MESH,
+                   dT_K: float = 0.0) -> dict[str, float]:
+    """TE0 of the strip guide: ``n_eff``, ``te_fraction``, ``A_eff_um2``, ``core_fraction``."""
+    modes, x, y = _solve([(-width_um / 2, width_um / 2)], thickness_nm, wl_um, mesh, 2, dT_K)
+    te = [m for m in modes if m.te_fraction > 0.5]
+    m = max(te or modes, key=lambda q: q.neff.real)
+    e2 = np.abs(m.Ex) ** 2 + np.abs(m.Ey) ** 2 + np.abs(m.Ez) ** 2
+    dA = np.diff(x)[:, None] * np.diff(y)[None, :]
+    xc, yc = 0.5 * (x[1:] + x[:-1]), 0.5 * (y[1:] + y[:-1])
+    in_core = (np.abs(xc)[:, None] <= width_um / 2) & ((yc >= 0) & (yc <= thickness_nm * 1e-3))[None, :]
+    tot = float(np.sum(e2 * dA))
+    return {
+        "n_eff": float(m.neff.real),
+        "te_fraction": float(m.te_fraction),
+        "A_eff_um2": tot**2 / float(np.sum(e2**2 * dA)),
+        "core_fraction": float(np.sum((e2 * dA)[in_core]) / tot),
+    }
+
+
+def solve_coupler(gap_um: float, width_um: float, thickness_nm: float, wl_um: float,
+                  mesh: MeshSpec = BASE_MESH) -> dict[str, float]:
+    """Even/odd TE supermodes of two identical guides ``gap_um`` apart -> coupling per unit length."""
+    h = gap_um / 2
+    cores = [(-h - width_um, -h), (h, h + width_um)]
+    modes, _, _ = _solve(cores, thickness_nm, wl_um, mesh, 4)
+    te = sorted([m for m in modes if m.te_fraction > 0.5], key=lambda q: -q.neff.real)
+    if len(te) < 2:
+        raise RuntimeError(f"coupler solve at gap {gap_um} um found {len(te)} TE supermodes, need 2")
+    n_e, n_o = float(te[0].neff.real), float(te[1].neff.real)
+    kappa = math.pi * (n_e - n_o) / wl_um
+    if kappa <= 0:
+        raise RuntimeError(f"non-positive supermode splitting at gap {gap_um} um: {n_e} {n_o}")
+    return {"n_even": n_e, "n_odd": n_o, "log_kappa_per_um": math.log(kappa)}
+
+
+def dispersion_from_neff(wl_um: np.ndarray, n_eff: np.ndarray, deg: int = 6) -> dict[str, np.ndarray]:
+    """n_g, beta2, beta3, D at each ``wl_um`` from a polynomial fit of beta(omega) = n_eff omega / c.
+
+    Returns arrays ``n_g``, ``beta2_ps2_per_km``, ``beta3_ps3_per_km``, ``D_ps_per_nm_km``.
+    """
+    wl = np.asarray(wl_um, float)
+    om = 2 * np.pi * C_M_PER_S / (wl * 1e-6)  # rad/s
+    om0 = om.mean()
+    s = 1e13  # scale omega for conditioning
+    u = (om - om0) / s
+    beta = np.asarray(n_eff) * om / C_M_PER_S  # 1/m
+    p = np.polynomial.Polynomial.fit(u, beta, min(deg, len(wl) - 1))
+    b1 = p.deriv(1)(u) / s
+    b2 = p.deriv(2)(u) / s**2
+    b3 = p.deriv(3)(u) / s**3
+    return {
+        "n_g": b1 * C_M_PER_S,
+        "beta2_ps2_per_km": b2 * 1e24 * 1e3,
+        "beta3_ps3_per_km": b3 * 1e36 * 1e3,
+        "D_ps_per_nm_km": -2 * np.pi * C_M_PER_S / (wl * 1e-6) ** 2 * b2 * 1e12 / 1e9 * 1e3,
+    }
+
+
+def _materials_record(wls: list[float], dT_K: float = 0.0) -> dict:
+    return {
+        "Si3N4": {"source": si3n4.source, "n": [si3n4.n(w) for w in wls], "dn_dT": si3n4.dn_dT_per_K},
+        "SiO2": {"source": sio2.source, "n": [sio2.n(w) for w in wls], "dn_dT": sio2.dn_dT_per_K},
+    }
+
+
+def _common_inputs(grid: dict, wls: list[float]) -> dict:
+    return {
+        "solver_rev": _SOLVER_REV,
+        "stack": SinStack().model_dump(),
+        "grid": grid,
+        "mesh": BASE_MESH.model_dump(),
+        "materials": _materials_record(wls),
+    }
+
+
+def straight_inputs() -> dict:
+    """Everything that determines ``sin_straight`` (its content hash is stored in the table)."""
+    return {"table": "sin_straight", **_common_inputs(STRAIGHT_GRID, STRAIGHT_GRID["wl_um"]), "fit_deg": 6}
+
+
+def thermo_inputs() -> dict:
+    return {"table": "sin_thermo", **_common_inputs(THERMO_GRID, [LAMBDA0_UM]), "wl_um": LAMBDA0_UM,
+            "dT_K": _THERMO_DT_K}
+
+
+def coupler_inputs() -> dict:
+    return {"table": "sin_coupler", **_common_inputs(COUPLER_GRID, COUPLER_GRID["wl_um"])}
+
+
+_CACHE: dict[str, ModeTable] = {}
+
+
+def _load(name: str, inputs: Callable[[], dict], tables_dir: Path | None) -> ModeTable:
+    key = f"{name}@{tables_dir}"
+    if key not in _CACHE:
+        _CACHE[key] = load_table(name, tables_dir or TABLES_DIR, inputs_hash=content_hash(inputs()), platform="sin")
+    return _CACHE[key]
+
+
+def load_straight(tables_dir: Path | None = None) -> ModeTable:
+    """The committed ``sin_straight`` table (hash-checked against the current PDK)."""
+    return _load("sin_straight", straight_inputs, tables_dir)
+
+
+def load_coupler(tables_dir: Path | None = None) -> ModeTable:
+    return _load("sin_coupler", coupler_inputs, tables_dir)
+
+
+def load_thermo(tables_dir: Path | None = None) -> ModeTable:
+    return _load("sin_thermo", thermo_inputs, tables_dir)
+
+
+# --------------------------------------------------------------------------------------- build
+def _convergence_straight() -> dict:
+    w, t = 2.8, 100.0
+    wls = STRAIGHT_GRID["wl_um"]
+    rec = {}
+    for label, mesh in (("base", BASE_MESH), ("fine", FINE_MESH)):
+        ns = [solve_straight(w, t, wl, mesh)["n_eff"] for wl in wls]
+        d = dispersion_from_neff(np.array(wls), np.array(ns))
+        i = int(np.argmin(np.abs(np.array(wls) - 1.55)))
+        rec[label] = {"n_eff": ns[i], "n_g": float(d["n_g"][i]), "beta2_ps2_per_km": float(d["beta2_ps2_per_km"][i])}
+    diff = {k: abs(rec["fine"][k] - rec["base"][k]) for k in rec["base"]}
+    return {"point": {"width_um": w, "thickness_nm": t, "wl_um": 1.55}, "base_mesh": BASE_MESH.model_dump(),
+            "fine_mesh": FINE_MESH.model_dump(), "base": rec["base"], "fine": rec["fine"], "abs_diff": diff,
+            # tolerance a live recomputation on the base mesh must meet (ARPACK/platform noise)
+            "tolerance": {"n_eff": 2e-5, "n_g": 2e-4, "beta2_ps2_per_km": 10.0}}
+
+
+def _convergence_coupler() -> dict:
+    p = {"gap_um": 2.0, "width_um": 2.8, "thickness_nm": 100.0, "wl_um": 1.55}
+    base = solve_coupler(mesh=BASE_MESH, **p)
+    fine = solve_coupler(mesh=FINE_MESH, **p)
+    return {"point": p, "base": base, "fine": fine,
+            "abs_diff": {k: abs(fine[k] - base[k]) for k in base},
+            "tolerance": {"log_kappa_per_um": 0.02, "n_even": 2e-5, "n_odd": 2e-5}}
+
+
+def _provenance(inputs: dict, convergence: dict, seconds: float) -> dict:
+    return make_provenance(
+        inputs=inputs, mesh=BASE_MESH.model_dump(),
+        materials={"Si3N4": si3n4.source, "SiO2": sio2.source}, convergence=convergence,
+        extra={"build_seconds": round(seconds, 1), "platform": "sin"},
+    )
+
+
+def build_tables(out_dir: str | Path = TABLES_DIR, progress: Callable[[str], None] | None = print,
+                 only: tuple[str, ...] = ("sin_straight", "sin_thermo", "sin_coupler")) -> list[Path]:
+    """Solve every grid point with meow and write the ``sin_*`` tables to ``out_dir``.
+
+    Takes ~10-25 min on 2 cores. ``progress`` receives one line per solve batch.
+    """
+    say = progress or (lambda s: None)
+    out: list[Path] = []
+    if "sin_straight" in only:
+        t0 = time.time()
+        g = STRAIGHT_GRID
+        shape = (len(g["width_um"]), len(g["thickness_nm"]), len(g["wl_um"]))
+        arr = {k: np.zeros(shape) for k in ("n_eff", "te_fraction", "A_eff_um2", "core_fraction")}
+        for i, w in enumerate(g["width_um"]):
+            for j, t in enumerate(g["thickness_nm"]):
+                for k, wl in enumerate(g["wl_um"]):
+                    r = solve_straight(w, t, wl)
+                    for q in arr:
+                        arr[q][i, j, k] = r[q]
+                say(f"sin_straight width {w} um thickness {t} nm done ({time.time() - t0:.0f} s)")
+        disp = {q: np.zeros(shape) for q in ("n_g", "beta2_ps2_per_km", "beta3_ps3_per_km", "D_ps_per_nm_km")}
+        for i in range(shape[0]):
+            for j in range(shape[1]):
+                d = dispersion_from_neff(np.array(g["wl_um"]), arr["n_eff"][i, j])
+                for q in disp:
+                    disp[q][i, j] = d[q]
+        say("sin_straight convergence check (fine mesh)")
+        conv = _convergence_straight()
+        tab = ModeTable("sin_straight", {k: np.array(v) for k, v in g.items()}, {**arr, **disp},
+                        _provenance(straight_inputs(), conv, time.time() - t0))
+        out += list(tab.save(out_dir))
+    if "sin_thermo" in only:
+        t0 = time.time()
+        g = THERMO_GRID
+        d = np.zeros((len(g["width_um"]), len(g["thickness_nm"])))
+        for i, w in enumerate(g["width_um"]):
+            for j, t in enumerate(g["thickness_nm"]):
+                n0 = solve_straight(w, t, LAMBDA0_UM)["n_eff"]
+                n1 = solve_straight(w, t, LAMBDA0_UM, dT_K=_THERMO_DT_K)["n_eff"]
+                d[i, j] = (n1 - n0) / _THERMO_DT_K
+            say(f"sin_thermo width {w} um done ({time.time() - t0:.0f} s)")
+        conv = {"note": "finite difference over +10 K on the base mesh; mesh error cancels in the difference",
+                "point": {"width_um": 2.8, "thickness_nm": 100.0},
+                "fine": (solve_straight(2.8, 100.0, LAMBDA0_UM, FINE_MESH, _THERMO_DT_K)["n_eff"]
+                         - solve_straight(2.8, 100.0, LAMBDA0_UM, FINE_MESH)["n_eff"]) / _THERMO_DT_K}
+        conv["base"] = float(d[g["width_um"].index(2.8), g["thickness_nm"].index(100.0)])
+        conv["abs_diff"] = abs(conv["fine"] - conv["base"])
+        tab = ModeTable("sin_thermo", {k: np.array(v) for k, v in g.items()}, {"dneff_dT_per_K": d},
+                        _provenance(thermo_inputs(), conv, time.time() - t0))
+        out += list(tab.save(out_dir))
+    if "sin_coupler" in only:
+        t0 = time.time()
+        g = COUPLER_GRID
+        shape = tuple(len(v) for v in g.values())
+        arr = {k: np.zeros(shape) for k in ("n_even", "n_odd", "log_kappa_per_um")}
+        for idx in np.ndindex(*shape):
+            p = {k: g[k][i] for k, i in zip(g, idx)}
+            r = solve_coupler(**p)
+            for q in arr:
+                arr[q][idx] = r[q]
+            if idx[-1] == shape[-1] - 1:
+                say(f"sin_coupler {json.dumps(p)} kappa {math.exp(r['log_kappa_per_um']):.3e}/um "
+                    f"({time.time() - t0:.0f} s)")
+        say("sin_coupler convergence check (fine mesh)")
+        conv = _convergence_coupler()
+        tab = ModeTable("sin_coupler", {k: np.array(v) for k, v in g.items()}, arr,
+                        _provenance(coupler_inputs(), conv, time.time() - t0))
+        out += list(tab.save(out_dir))
+    return out

@@ -1,0 +1,116 @@
+"""Wafer maps and metric histograms of a yield study (PNG, matplotlib Agg)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["wafer_map", "histogram", "pass_fail_map"]
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _die_rects(ax, df: pd.DataFrame, values, cmap, norm, w_mm: float, h_mm: float):
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    rects = [Rectangle((x - w_mm / 2, y - h_mm / 2), w_mm, h_mm) for x, y in zip(df["x_mm"], df["y_mm"])]
+    pc = PatchCollection(rects, cmap=cmap, norm=norm, edgecolor="k", linewidth=0.2)
+    pc.set_array(np.asarray(values, dtype=float))
+    ax.add_collection(pc)
+    return pc
+
+
+def wafer_map(dies: pd.DataFrame, metric: str, path: str | Path, plan=None, limits=None, wafer: int | None = None) -> Path:
+    """Colour map of ``metric`` over the die positions of one wafer (default: the first)."""
+    plt = _plt()
+    import matplotlib.colors as mcolors
+
+    w = int(dies["wafer"].min()) if wafer is None else wafer
+    df = dies[dies["wafer"] == w]
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    dw = plan.pitch_x_mm if plan is not None else 4.0
+    dh = plan.pitch_y_mm if plan is not None else 2.0
+    v = df[metric].to_numpy(dtype=float)
+    finite = v[np.isfinite(v)]
+    lo, hi = (np.percentile(finite, 1), np.percentile(finite, 99)) if finite.size else (0, 1)
+    if lo == hi:
+        hi = lo + 1e-12
+    pc = _die_rects(ax, df, v, "viridis", mcolors.Normalize(lo, hi), dw, dh)
+    fig.colorbar(pc, ax=ax, label=metric)
+    if plan is not None:
+        ax.add_patch(plt.Circle((0, 0), plan.wafer_diameter_mm / 2, fill=False, lw=1))
+        r = plan.wafer_diameter_mm / 2
+        ax.set_xlim(-r * 1.05, r * 1.05)
+        ax.set_ylim(-r * 1.05, r * 1.05)
+    else:
+        ax.autoscale()
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (mm)")
+    ax.set_ylabel("y (mm)")
+    ax.set_title(f"{metric}, wafer {w}")
+    p = Path(path)
+    fig.savefig(p, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return p
+
+
+def pass_fail_map(dies: pd.DataFrame, path: str | Path, plan=None, wafer: int | None = None) -> Path:
+    """Pass (green) / fail (red) map of one wafer."""
+    plt = _plt()
+    import matplotlib.colors as mcolors
+
+    w = int(dies["wafer"].min()) if wafer is None else wafer
+    df = dies[dies["wafer"] == w]
+    fig, ax = plt.subplots(figsize=(5, 5))
+    cmap = mcolors.ListedColormap(["#d62728", "#2ca02c"])
+    dw = plan.pitch_x_mm if plan is not None else 4.0
+    dh = plan.pitch_y_mm if plan is not None else 2.0
+    _die_rects(ax, df, df["pass"].astype(float), cmap, mcolors.Normalize(0, 1), dw, dh)
+    if plan is not None:
+        r = plan.wafer_diameter_mm / 2
+        ax.add_patch(plt.Circle((0, 0), r, fill=False, lw=1))
+        ax.set_xlim(-r * 1.05, r * 1.05)
+        ax.set_ylim(-r * 1.05, r * 1.05)
+    ax.set_aspect("equal")
+    ax.set_title(f"pass/fail, wafer {w}: {int(df['pass'].sum())}/{len(df)} pass")
+    ax.set_xlabel("x (mm)")
+    ax.set_ylabel("y (mm)")
+    p = Path(path)
+    fig.savefig(p, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return p
+
+
+def histogram(dies: pd.DataFrame, metric: str, path: str | Path, limits=None) -> Path:
+    """Histogram of ``metric`` over all dies with the spec limits drawn as vertical lines."""
+    plt = _plt()
+    v = dies[metric].to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    ax.hist(v, bins=60, color="#1f77b4", alpha=0.85)
+    for lim in limits or []:
+        if lim.metric != metric:
+            continue
+        for val, style in ((lim.min, "--"), (lim.max, ":")):
+            if val is not None:
+                ax.axvline(val, color="r", ls=style, label=f"{lim.name} {'min' if style == '--' else 'max'} {val:g}")
+    if v.size:
+        ax.set_title(f"{metric}: mean {v.mean():.4g}, std {v.std():.3g} (n={v.size})")
+    ax.set_xlabel(metric)
+    ax.set_ylabel("dies")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
+    p = Path(path)
+    fig.savefig(p, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return p

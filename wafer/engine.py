@@ -1,0 +1,325 @@
+"""Monte Carlo yield engine: wafers -> sampled process -> vectorised device and system metrics ->
+pass/fail per die, streamed to a resumable run directory, in-process or on a Dask cluster.
+
+The unit of randomness is the wafer (:func:`~qchipnet.wafer.variation.wafer_rng`), and a chunk is
+a fixed group of whole wafers, so the result is the same whatever the number of workers, and an
+interrupted study resumed with the same seed is identical to an uninterrupted one.
+Per chunk there is one vectorised evaluation call (no mode solve, no geometry, no Python loop
+over dies); see :mod:`qchipnet.wafer.evaluate`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..layouts.wafer_plan import WaferPlan, wafer_plan
+from ..pdk import get_platform
+from ..pdk.process import ProcessData
+from ..validate import InputError, check_range
+from .specs import Spec, load_spec, wilson_interval
+from .store import RunStore
+from .variation import sample_wafer
+
+__all__ = ["StudyConfig", "run_study", "evaluate_chunk", "summarise", "STUDY_PLATFORMS"]
+
+STUDY_PLATFORMS = ("inp", "sin", "pair")
+#: Fault injection for the resume tests: the process SIGKILLs itself after this many chunks.
+_FAULT_ENV = "QCHIPNET_FAULT_AFTER_CHUNKS"
+#: Seed offset of the server wafers of a pair study (keeps them independent of client wafers).
+_PAIR_SERVER_OFFSET = 1_000_000
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """Everything that defines a study's result (hashable, JSON-serialisable)."""
+
+    platform: str
+    dies: int
+    seed: int
+    spec: Spec
+    process: dict  # platform -> ProcessData
+    wafers_per_chunk: int = 1
+    design: dict | None = None
+
+    def plans(self) -> dict[str, WaferPlan]:
+        if self.platform == "pair":
+            return {"inp": wafer_plan("inp"), "sin": wafer_plan("sin")}
+        return {self.platform: wafer_plan(self.platform)}
+
+    @property
+    def units_per_wafer(self) -> int:
+        """Dies (or pairs of client dies) per wafer of the primary platform."""
+        if self.platform == "pair":
+            return wafer_plan("inp").n_dies // 2
+        return wafer_plan(self.platform).n_dies
+
+    @property
+    def n_wafers(self) -> int:
+        return math.ceil(self.dies / self.units_per_wafer)
+
+    @property
+    def n_chunks(self) -> int:
+        return math.ceil(self.n_wafers / self.wafers_per_chunk)
+
+    def chunk_plan(self) -> dict:
+        return {"unit": "wafer", "units_per_wafer": self.units_per_wafer, "n_wafers": self.n_wafers,
+                "wafers_per_chunk": self.wafers_per_chunk, "n_chunks": self.n_chunks}
+
+
+def _sample(process: ProcessData, plan: WaferPlan, seed: int, wafer: int, n: int):
+    params, defects = sample_wafer(process, plan.positions_mm(), plan.wafer_diameter_mm / 2, seed, wafer)
+    return {k: v[:n] for k, v in params.items()}, {k: v[:n] for k, v in defects.items()}
+
+
+def evaluate_chunk(cfg: StudyConfig, chunk: int, evaluator: Callable | None = None) -> pd.DataFrame:
+    """Sample and evaluate the wafers of ``chunk``; returns one row per die (or pair)."""
+    from .evaluate import EVALUATORS
+
+    ev = evaluator or EVALUATORS[cfg.platform]
+    frames = []
+    w0 = chunk * cfg.wafers_per_chunk
+    for wafer in range(w0, min(w0 + cfg.wafers_per_chunk, cfg.n_wafers)):
+        n = min(cfg.units_per_wafer, cfg.dies - wafer * cfg.units_per_wafer)
+        if cfg.platform == "pair":
+            plan_c, plan_s = wafer_plan("inp"), wafer_plan("sin")
+            pc, dc = _sample(cfg.process["inp"], plan_c, cfg.seed, wafer, 2 * n)
+            ps, ds = _sample(cfg.process["sin"], plan_s, cfg.seed, _PAIR_SERVER_OFFSET + wafer, n)
+            metrics = ev(client=(pc, dc), server=(ps, ds), n_pairs=n)
+            ids = plan_c.ids()
+            base = pd.DataFrame({
+                "wafer": wafer,
+                "pair_id": [f"P{wafer:03d}-{i:03d}" for i in range(n)],
+                "die_a": ids[0:2 * n:2], "die_b": ids[1:2 * n:2],
+                "server_die": plan_s.ids()[:n],
+                "x_mm": plan_c.positions_mm()[0:2 * n:2, 0], "y_mm": plan_c.positions_mm()[0:2 * n:2, 1],
+            })
+        else:
+            plan = wafer_plan(cfg.platform)
+            params, defects = _sample(cfg.process[cfg.platform], plan, cfg.seed, wafer, n)
+            metrics = ev(params=params, defects=defects)
+            pos = plan.positions_mm()[:n]
+            base = pd.DataFrame({"wafer": wafer, "die_id": plan.ids()[:n], "x_mm": pos[:, 0], "y_mm": pos[:, 1]})
+            for k, v in params.items():
+                base[k] = v[:, 0]
+                for j in range(1, v.shape[1]):
+                    base[f"{k}_{j}"] = v[:, j]
+        for k, v in metrics.items():
+            base[k] = np.asarray(v, dtype=float)
+        passes = cfg.spec.evaluate({k: np.asarray(v) for k, v in metrics.items()})
+        for k, v in passes.items():
+            base[f"pass_{k}"] = v
+        base["pass"] = np.logical_and.reduce(list(passes.values())) if passes else True
+        frames.append(base)
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarise(cfg: StudyConfig, dies: pd.DataFrame, elapsed_s: float) -> dict:
+    """The study summary (keys of ``qchipnet yield --json``)."""
+    n = len(dies)
+    k = int(dies["pass"].sum())
+    lo, hi = wilson_interval(k, n)
+    metric_cols = [c for c in _metric_names(cfg, dies)]
+    metrics = {}
+    for c in metric_cols:
+        v = dies[c].to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size == 0:
+            continue
+        metrics[c] = {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if v.size > 1 else 0.0,
+                      "p5": float(np.percentile(v, 5)), "p50": float(np.percentile(v, 50)),
+                      "p95": float(np.percentile(v, 95))}
+    out = {
+        "platform": cfg.platform,
+        "dies": n,
+        "seed": cfg.seed,
+        "yield": k / n,
+        "yield_ci95": [lo, hi],
+        "failures_by_spec": {lim.name: int((~dies[f"pass_{lim.name}"].astype(bool)).sum()) for lim in cfg.spec.limits},
+        "metrics": metrics,
+        "modulator_yield": None,
+        "elapsed_s": round(elapsed_s, 3),
+        "dies_per_s": round(n / elapsed_s, 1) if elapsed_s > 0 else None,
+    }
+    if "n_failed_modulators" in dies:
+        from .variation import DEVICES_PER_DIE
+
+        per = DEVICES_PER_DIE["inp"]["pm_failure"]
+        out["modulator_yield"] = 1.0 - float(dies["n_failed_modulators"].sum()) / (per * n)
+    if cfg.platform == "pair" and "ratio_to_plob" in dies:
+        out["pairs_beating_plob"] = int((dies["ratio_to_plob"] > 1).sum())
+    return out
+
+
+def _metric_names(cfg: StudyConfig, dies: pd.DataFrame) -> list[str]:
+    skip = {"wafer", "die_id", "x_mm", "y_mm", "pair_id", "die_a", "die_b", "server_die", "pass"}
+    params = set()
+    for proc in cfg.process.values():
+        params |= set(proc.parameters)
+    return [c for c in dies.columns if c not in skip and not c.startswith("pass_")
+            and c.split("_")[0] and c.rsplit("_", 1)[0] not in params and c not in params]
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("qchipnet", "numpy", "jax", "sax", "gdsfactory", "meow-sim", "pandas", "pyarrow"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def make_config(platform: str, dies: int, seed: int, spec_path: str | None = None,
+                process_path: str | None = None, wafers_per_chunk: int = 1, design: dict | None = None) -> StudyConfig:
+    """Validate the user's choices and build a :class:`StudyConfig`."""
+    import yaml
+
+    if platform not in STUDY_PLATFORMS:
+        raise InputError(f"unknown platform {platform!r}; choose one of {list(STUDY_PLATFORMS)}")
+    check_range("dies", dies, 1, 10_000_000)
+    check_range("seed", seed, 0, 2**63 - 1)
+    check_range("wafers_per_chunk", wafers_per_chunk, 1, 1000)
+    plats = ("inp", "sin") if platform == "pair" else (platform,)
+    process = {p: get_platform(p).process for p in plats}
+    if process_path:
+        path = Path(process_path)
+        if not path.exists():
+            raise InputError(f"process file {process_path!r} does not exist")
+        data = yaml.safe_load(path.read_text()) or {}
+        for key in data:
+            if key not in process:
+                raise InputError(f"process file {process_path!r}: section {key!r} is not a platform of this study "
+                                 f"({list(process)})")
+        process = {p: (process[p].with_overrides(data[p]) if p in data else process[p]) for p in process}
+    return StudyConfig(platform=platform, dies=int(dies), seed=int(seed), spec=load_spec(platform, spec_path),
+                       process=process, wafers_per_chunk=int(wafers_per_chunk), design=design)
+
+
+def _manifest(cfg: StudyConfig) -> dict:
+    proc = {k: v.model_dump() for k, v in cfg.process.items()}
+    return {
+        "kind": "qchipnet-yield-study",
+        "format_version": 1,
+        "platform": cfg.platform,
+        "dies": cfg.dies,
+        "seed": cfg.seed,
+        "spec": cfg.spec.model_dump(),
+        "process": proc,
+        "process_hash": hashlib.sha256(json.dumps(proc, sort_keys=True).encode()).hexdigest()[:16],
+        "chunk_plan": cfg.chunk_plan(),
+        "design": cfg.design,
+        "versions": _versions(),
+    }
+
+
+def run_study(cfg: StudyConfig, out_dir: str | Path, resume: bool = False, workers: int = 0,
+              scheduler: str | None = None, progress: bool = True, evaluator: Callable | None = None) -> dict:
+    """Run (or resume) a study into ``out_dir``; returns the summary.
+
+    ``workers > 0`` starts a local Dask cluster with that many single-threaded worker processes;
+    ``scheduler`` connects to an existing Dask scheduler. Otherwise chunks run in this process.
+    """
+    store = RunStore(out_dir)
+    store.open(_manifest(cfg), resume=resume)
+    todo = [c for c in range(cfg.n_chunks) if c not in store.done_chunks()]
+    fault_after = int(os.environ.get(_FAULT_ENV, "0") or 0)
+    t0 = time.perf_counter()
+    written = 0
+
+    def on_result(c: int, df: pd.DataFrame) -> None:
+        nonlocal written
+        store.write_chunk(c, df)
+        written += 1
+        if fault_after and written >= fault_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    units_done = sum(_units_in_chunk(cfg, c) for c in range(cfg.n_chunks) if c not in todo)
+    bar = _Progress(cfg.dies, units_done, enabled=progress)
+    try:
+        with bar:
+            if workers or scheduler:
+                _run_dask(cfg, todo, workers, scheduler, evaluator, on_result, bar)
+            else:
+                for c in todo:
+                    on_result(c, evaluate_chunk(cfg, c, evaluator))
+                    bar.advance(_units_in_chunk(cfg, c))
+    except KeyboardInterrupt:
+        raise InputError(f"interrupted: {len(store.done_chunks())} of {cfg.n_chunks} chunks kept in "
+                         f"{str(store.root)!r}; rerun with --resume to finish") from None
+    dies = store.read_all(cfg.n_chunks)
+    summary = summarise(cfg, dies, time.perf_counter() - t0)
+    summary["run_dir"] = str(store.root)
+    summary["chunks_computed_now"] = len(todo)
+    store.write_summary(summary, dies)
+    return summary
+
+
+def _units_in_chunk(cfg: StudyConfig, c: int) -> int:
+    w0 = c * cfg.wafers_per_chunk
+    w1 = min(w0 + cfg.wafers_per_chunk, cfg.n_wafers)
+    return sum(min(cfg.units_per_wafer, cfg.dies - w * cfg.units_per_wafer) for w in range(w0, w1))
+
+
+def _run_dask(cfg, todo, workers, scheduler, evaluator, on_result, bar) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = {client.submit(evaluate_chunk, cfg, c, evaluator, pure=False): c for c in todo}
+        for fut in as_completed(futures):
+            c = futures[fut]
+            on_result(c, fut.result())
+            bar.advance(_units_in_chunk(cfg, c))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+class _Progress:
+    """A rich progress bar with dies/s and ETA, or nothing when disabled."""
+
+    def __init__(self, total: int, done: int, enabled: bool):
+        self.enabled = enabled
+        self.total, self.done = total, done
+        self._p = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._p = Progress(TextColumn("dies"), BarColumn(), MofNCompleteColumn(),
+                               TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), transient=False)
+            self._p.__enter__()
+            self._t0 = time.perf_counter()
+            self._task = self._p.add_task("dies", total=self.total, completed=self.done, rate="")
+        return self
+
+    def advance(self, n: int) -> None:
+        if self._p is not None:
+            self.done += n
+            el = time.perf_counter() - self._t0
+            self._p.update(self._task, advance=n, rate=f"{self.done / el:,.0f} dies/s" if el > 0 else "")
+
+    def __exit__(self, *exc):
+        if self._p is not None:
+            self._p.__exit__(*exc)
+        return False
