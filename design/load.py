@@ -59,6 +59,8 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 
 
 def _range_of(loc: tuple) -> str:
+    if not loc:
+        return ""
     cls = _model_at(loc)
     if cls is None or not isinstance(loc[-1], str) or loc[-1] not in cls.model_fields:
         return ""
@@ -107,7 +109,7 @@ def _format(err: dict) -> str:
     value = err.get("input")
     typ = err["type"]
     path = _path(loc) or "design"
-    if typ == "extra_forbidden":
+    if typ == "extra_forbidden" and loc:
         return _unknown_key_msg(loc, value)
     if typ in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         rng = _range_of(loc)
@@ -120,6 +122,8 @@ def _format(err: dict) -> str:
                     f"not {m.group(1)!r}; allowed range {_range_of(loc) or 'any'}")
         return f"{path} = {value!r}: expected a number{f' in {unit}' if unit else ''}"
     msg = err["msg"].removeprefix("Value error, ")
+    if not loc:
+        return msg
     rng = _range_of(loc)
     return f"{path} = {value!r}: {msg}" + (f" (allowed range {rng})" if rng else "")
 

@@ -179,7 +179,10 @@ class Design(Frozen):
         for plat, over in self.process.items():
             if plat not in PLATFORMS:
                 raise ValueError(f"process.{plat}: unknown platform; choose one of {list(PLATFORMS)}")
-            get_platform(plat).process.with_overrides(over)  # raises InputError naming the key
+            try:
+                get_platform(plat).process.with_overrides(over)
+            except Exception as exc:  # InputError naming the parameter/field
+                raise ValueError(f"process.{plat}: {exc}") from None
         gmin = self.server_ring.gap_um + min(self.mask.doe_gap_offsets_um, default=0.0)
         if gmin < 0.8:
             raise ValueError(f"mask.doe_gap_offsets_um: smallest DOE gap {gmin:g} um < WG.S.1 0.8 um")

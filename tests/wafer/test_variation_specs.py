@@ -100,4 +100,4 @@ def test_wafer_plan_fits_and_ids_unique():
         corners = np.abs(pos) + [plan.pitch_x_mm / 2, plan.pitch_y_mm / 2]
         assert np.all(np.hypot(corners[:, 0], corners[:, 1]) <= r + 1e-9)
     with pytest.raises(InputError, match="fits"):
-        wafer_plan("inp", die_width_um=49_000, die_height_um=49_000)
+        wafer_plan("inp", die_width_um=49_000, die_height_um=49_000).n_dies
