@@ -31,8 +31,8 @@ class LinkParams(Frozen):
     """Fibre, server and detector assumptions (the article gives none of these numbers).
 
     * fibre 0.2 dB/km: standard G.652 SMF at 1550 nm (Corning SMF-28 datasheet <= 0.18-0.20 dB/km);
-    * SNSPD efficiency 0.6 and dark count 10 /s: SNS-TF-QKD experiments (Chen et al., PRL 124,
-      070501 (2020); Liu et al. PRL 123, 100505 (2019)); effective gate 1 ns (assumption);
+    * SNSPD efficiency 0.6 and dark count 10 /s, effective gate 1 ns: typical of SNS-TF-QKD
+      experiments (Chen et al., PRL 124, 070501 (2020)); assumptions, not checked against a table;
     * server insertion loss 1.5 dB (demultiplexer, beamsplitter, polarisation control; assumption);
     * filter bandwidth 0.08 nm (10 GHz inside the 30-GHz grid) and isolation 65 dB adjacent /
       75 dB non-adjacent (cascaded DWDM + narrow filter, assumption);

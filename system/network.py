@@ -30,7 +30,7 @@ __all__ = ["PairSpec", "NetworkParams", "default_pairs", "evaluate_network", "AS
 #: The assumptions that drive the network result (printed by ``qchipnet network``).
 ASSUMPTIONS = (
     "fibre loss 0.2 dB/km (G.652 SMF; article gives none) -> sets PLOB and the 370-km ratio",
-    "SNSPD efficiency 0.6, dark count 10 /s, 1-ns gate (Chen et al. PRL 124, 070501 (2020))",
+    "SNSPD efficiency 0.6, dark count 10 /s, 1-ns gate (typical of SNS-TF-QKD experiments; assumption)",
     "server insertion loss 1.5 dB; error-correction efficiency f = 1.1; N = 1e12 pulses, failure prob 1e-10",
     "mode-mismatch visibility 0.949 calibrated to the article's QBER_X (largest e_d term)",
     "phase drift rates [paper] scale linearly with upstream length (measured at 370 km)",

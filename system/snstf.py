@@ -62,8 +62,8 @@ LN2 = math.log(2.0)
 class SNSProtocol(Frozen):
     """Protocol parameters of SNS-TF-QKD (intensities, probabilities, finite-size settings).
 
-    Defaults are a representative optimum near 300 km for N = 1e12 (obtained with
-    :func:`qchipnet.system.optimize.optimize_protocol`); use that function per distance.
+    Defaults are the optimum at 300 km for N = 1e12 and the default :class:`ChannelParams`
+    (from :func:`qchipnet.system.optimize.optimize_protocol`); optimise per distance for curves.
     ``n_pulses = None`` means the asymptotic (infinite-key) rate; then ``failure_prob`` is unused.
     Allowed ranges: 0 < mu_z <= 2, 0 < epsilon < 1, 0 < mu_1 < mu_2 <= 2 (the decoy bound needs
     mu_1 < mu_2), 0 < p_z <= 1 (< 1 for finite size), 0 <= p_0, 0 < p_1, p_0 + p_1 < 1,
@@ -71,13 +71,13 @@ class SNSProtocol(Frozen):
     1e-20 <= failure_prob <= 1e-2.
     """
 
-    mu_z: float = 0.42
-    epsilon: float = 0.25
-    mu_1: float = 0.08
-    mu_2: float = 0.35
-    p_z: float = 0.75
-    p_0: float = 0.55
-    p_1: float = 0.35
+    mu_z: float = 0.45
+    epsilon: float = 0.032
+    mu_1: float = 0.051
+    mu_2: float = 0.40
+    p_z: float = 0.86
+    p_0: float = 0.20
+    p_1: float = 0.73
     phase_slice_rad: float = 2 * math.pi / 16
     ec_efficiency: float = 1.1
     n_pulses: float | None = 1e12
@@ -118,14 +118,13 @@ class ChannelParams(Frozen):
     * ``loss_dB_per_km = 0.2``: standard G.652 single-mode fibre at 1550 nm (ITU-T G.652 /
       Corning SMF-28 datasheet, <= 0.18-0.20 dB/km); the 370-km PLOB comparison of the article is
       consistent with it (see network.py).
-    * ``detector_efficiency = 0.6``: SNSPD system efficiency of the SNS-TF-QKD field experiments
-      (Chen et al., PRL 124, 070501 (2020): 56-60 %).
+    * ``detector_efficiency = 0.6``: SNSPD system efficiency typical of the SNS-TF-QKD experiments
+      (Chen et al., PRL 124, 070501 (2020); value not checked against their table: assumption).
     * ``server_loss_dB = 1.5``: demultiplexer + beamsplitter + polarisation control at the server
       (assumption; a DWDM AWG/thin-film filter port is 0.5-1 dB).
-    * ``p_dark = 1e-8`` per window per detector (100 counts/s in a 100-ps-scale effective gate
-      ~ 1e-8; Chen 2020 report ~1e-8-level noise per window); the network replaces it by the noise
-      budget of :mod:`.link`.
-    * ``e_d = 0.03``: typical SNS experiment misalignment (Chen 2020 Supplement; Jiang 2019 use 3 %).
+    * ``p_dark = 1e-8`` per window per detector (10 counts/s in a 1-ns gate; assumption); the network
+      replaces it by the noise budget of :mod:`.link`.
+    * ``e_d = 0.03``: misalignment typical of SNS simulations and experiments (assumption).
     Valid: 0 <= distance <= 2000 km, 0-1 dB/km, efficiency in (0, 1], asymmetry |x| < 1.
     """
 
@@ -164,7 +163,7 @@ def arm_transmittance(distance_km, channel: ChannelParams, *, asymmetry=0.0):
 
 
 def binary_entropy(x):
-    """Shannon entropy H(x) in bits, 0 outside (0, 1) edges; clipped to [0, 0.5] mirror-safe."""
+    """Binary Shannon entropy H(x) in bits (x clipped into (0, 1) so that H(0) = H(1) = 0)."""
     x = np.clip(np.asarray(x, float), 1e-300, 1 - 1e-16)
     return -(x * np.log2(x) + (1 - x) * np.log2(1 - x))
 

@@ -154,7 +154,7 @@ def summarise(cfg: StudyConfig, dies: pd.DataFrame, elapsed_s: float) -> dict:
     if "n_failed_modulators" in dies:
         from .variation import DEVICES_PER_DIE
 
-        per = DEVICES_PER_DIE["inp"]["pm_failure"]
+        per = DEVICES_PER_DIE["inp"]["pm_failure"] * (2 if cfg.platform == "pair" else 1)
         out["modulator_yield"] = 1.0 - float(dies["n_failed_modulators"].sum()) / (per * n)
     if cfg.platform == "pair" and "ratio_to_plob" in dies:
         out["pairs_beating_plob"] = int((dies["ratio_to_plob"] > 1).sum())

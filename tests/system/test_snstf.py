@@ -136,7 +136,7 @@ def test_optimiser_matches_scipy_reference():
     assert np.all(fast >= 0.95 * slow)
 
 
-REG_RATE = [1.73439792e-04, 1.44731264e-05, 9.35818654e-08]
+REG_RATE = [2.27991246e-04, 1.87246034e-05, 6.60359464e-08]
 REG_QX = [0.0329531, 0.03303251, 0.03411346]
 
 

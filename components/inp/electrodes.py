@@ -1,0 +1,78 @@
+"""Electrodes on ridges, isolation sections, vias, bond pads and straight routes to the chip edge.
+
+An electrode on a ridge section ``[x0, x1]`` is a p-contact strip (PCONTACT, 1.2 um) under a
+METAL1 strip (10 um); a METAL1 tab leaves the strip sideways (``side`` +1 up / -1 down) at
+``tab_x`` and ends in a via (VIA 10 um square, enclosed 3 um by METAL1 and METAL2), whose METAL2
+landing carries the electrical port. Routes to the pads are METAL2 (on BCB), so they may cross
+ridges and METAL1 electrodes of other devices. The n-contact is the common back-side substrate
+contact of the generic platform (Smit 2014), so each section needs one pad.
+"""
+
+from __future__ import annotations
+
+import gdsfactory as gf
+
+from ...pdk.inp.tech import LAYER
+from ...validate import check_range
+
+__all__ = ["bond_pad", "add_electrode", "add_isolation", "add_route", "ELECTRODE"]
+
+#: Electrode geometry (um).
+ELECTRODE = {"pcontact_w": 1.2, "m1_w": 10.0, "tab_w": 10.0, "tab_len": 25.0, "via": 10.0, "land": 16.0,
+             "iso_len": 20.0, "iso_w": 12.0}
+
+
+def _rect(c, x0, x1, y0, y1, layer):
+    c.add_polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], layer=layer)
+
+
+def add_isolation(c: gf.Component, x0: float, x1: float, y: float = 0.0) -> None:
+    """Isolation section (p-cladding etched/implanted) across the ridge between two electrodes."""
+    _rect(c, x0, x1, y - ELECTRODE["iso_w"] / 2, y + ELECTRODE["iso_w"] / 2, LAYER.ISOLATION)
+
+
+def add_electrode(c: gf.Component, name: str, x0: float, x1: float, *, y: float = 0.0, side: int = 1,
+                  tab_x: float | None = None) -> None:
+    """Electrode over the ridge section [x0, x1] with a tab at ``tab_x`` ending in a via landing; adds
+    the electrical port ``name`` on METAL2 facing away from the ridge."""
+    e = ELECTRODE
+    if side not in (1, -1):
+        raise ValueError(f"side = {side}; choose +1 (tab up) or -1 (tab down)")
+    tx = (x0 + x1) / 2 if tab_x is None else tab_x
+    lo, hi = x0 + e["land"] / 2, x1 - e["land"] / 2
+    if hi < lo:
+        raise ValueError(f"electrode {name!r} of length {x1 - x0:.1f} um is shorter than the via landing {e['land']} um")
+    check_range(f"tab_x of {name}", tx, lo, hi, "um")
+    _rect(c, x0, x1, y - e["pcontact_w"] / 2, y + e["pcontact_w"] / 2, LAYER.PCONTACT)
+    _rect(c, x0, x1, y - e["m1_w"] / 2, y + e["m1_w"] / 2, LAYER.METAL1)
+    yt = y + side * (e["m1_w"] / 2 + e["tab_len"])
+    _rect(c, tx - e["tab_w"] / 2, tx + e["tab_w"] / 2, min(y, yt), max(y, yt), LAYER.METAL1)
+    yc = yt + side * e["land"] / 2
+    _rect(c, tx - e["land"] / 2, tx + e["land"] / 2, yc - e["land"] / 2, yc + e["land"] / 2, LAYER.METAL1)
+    _rect(c, tx - e["via"] / 2, tx + e["via"] / 2, yc - e["via"] / 2, yc + e["via"] / 2, LAYER.VIA)
+    _rect(c, tx - e["land"] / 2, tx + e["land"] / 2, yc - e["land"] / 2, yc + e["land"] / 2, LAYER.METAL2)
+    c.add_port(name, center=(tx, yc + side * e["land"] / 2), width=e["land"], orientation=90 if side > 0 else 270,
+               layer=LAYER.METAL2, port_type="electrical")
+
+
+@gf.cell
+def bond_pad(size: float = 100.0, opening_margin: float = 5.0) -> gf.Component:
+    """Bond pad: METAL2 square with a passivation opening (PAD) ``opening_margin`` inside it."""
+    check_range("size", size, 70.0, 300.0, "um")
+    check_range("opening_margin", opening_margin, 5.0, 30.0, "um")
+    c = gf.Component()
+    h = size / 2
+    _rect(c, -h, h, -h, h, LAYER.METAL2)
+    m = h - opening_margin
+    _rect(c, -m, m, -m, m, LAYER.PAD)
+    for o, ori in (("e1", 270), ("e2", 90)):
+        c.add_port(o, center=(0, -h if ori == 270 else h), width=size / 2, orientation=ori, layer=LAYER.METAL2,
+                   port_type="electrical")
+    c.info.update(dict(size=float(size)))
+    return c
+
+
+def add_route(c: gf.Component, x: float, y0: float, y1: float, width: float = 10.0) -> None:
+    """Vertical METAL2 route at ``x`` from ``y0`` to ``y1`` (to a pad at the chip edge)."""
+    check_range("route width", width, 5.0, 100.0, "um")
+    _rect(c, x - width / 2, x + width / 2, min(y0, y1), max(y0, y1), LAYER.METAL2)
