@@ -19,9 +19,16 @@ __all__ = ["app", "main", "COMMAND_MODULES"]
 COMMAND_MODULES: tuple[str, ...] = (
     "pdk",
     "drc",
+    "ring",
+    "modes",
+    "transmitter",
     "keyrate",
     "network",
     "yield_",
+    "design",
+    "mask",
+    "run",
+    "report",
 )
 
 app = typer.Typer(

@@ -47,11 +47,9 @@ class TransmitterChip(Frozen):
 
     die_width_um: float = Field(4600.0, ge=1000.0, le=10000.0)
     die_height_um: float = Field(2000.0, ge=500.0, le=10000.0)
-    pm_length_um: float = Field(2000.0, ge=100.0, le=4000.0, description="phase-modulator electrode length")
-    mzm_arm_length_um: float = Field(1000.0, ge=100.0, le=4000.0, description="IM (MZM) electrode length per arm")
-    ridge_width_um: float = Field(1.5, ge=0.8, le=3.0, description="deep-ridge width (>= DEEP.W.1)")
-    dbr_grating_length_um: float = Field(300.0, ge=50.0, le=1000.0)
-    gain_length_um: float = Field(500.0, ge=100.0, le=1500.0)
+    pm_length_um: float = Field(1500.0, ge=500.0, le=1700.0, description="phase-modulator (and IM arm) electrode length")
+    voa_length_um: float = Field(500.0, ge=100.0, le=1500.0, description="VOA section length")
+    ridge_width_um: float = Field(1.5, ge=0.8, le=3.0, description="deep-ridge width of the cut-back test guides (>= DEEP.W.1)")
 
 
 class PairDesign(Frozen):

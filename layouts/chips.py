@@ -30,10 +30,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "die_height_um": ("chip_height", "die_height", "size_y", "height_chip", "chip_height_um", "die_height_um"),
     "heater": ("heater", "with_heater"),
     "pm_length_um": ("pm_length", "length_pm", "pm_length_um"),
-    "mzm_arm_length_um": ("mzm_length", "im_length", "arm_length", "length_mzm", "mzm_arm_length_um"),
-    "ridge_width_um": ("width", "ridge_width", "ridge_width_um"),
-    "dbr_grating_length_um": ("dbr_length", "grating_length", "length_dbr", "dbr_grating_length_um"),
-    "gain_length_um": ("gain_length", "length_gain", "gain_length_um"),
     "length_um": ("length", "length_um"),
 }
 
@@ -72,20 +68,23 @@ def find_cell(package: str, names: tuple[str, ...]) -> Callable:
 
 def server_chip(**params) -> Any:
     """The server (microcomb) die from :mod:`qchipnet.components.chips.server`."""
-    from ..components.chips import server
-
-    fn = getattr(server, "server_chip")
+    fn = getattr(importlib.import_module("qchipnet.components.chips.server"), "server_chip")
     with activated("sin"):
         return call_cell(fn, params, required=("radius_um", "gap_um", "width_um"))
 
 
 def transmitter_chip(**params) -> Any:
     """The transmitter die from :mod:`qchipnet.components.chips.transmitter`."""
-    from ..components.chips import transmitter
-
-    fn = getattr(transmitter, "transmitter_chip")
+    fn = getattr(importlib.import_module("qchipnet.components.chips.transmitter"), "transmitter_chip")
+    names = {"die_width_um": "width", "die_height_um": "height", "pm_length_um": "pm_length", "voa_length_um": "voa_length"}
+    accepted = set(inspect.signature(fn).parameters)
+    kwargs = {}
+    for k, v in params.items():
+        if k not in names or names[k] not in accepted:
+            raise InputError(f"transmitter_chip takes no parameter for {k!r}; design keys it maps: {sorted(names)}")
+        kwargs[names[k]] = v
     with activated("inp"):
-        return call_cell(fn, params)
+        return fn(**kwargs)
 
 
 def inp_test_structures(*, pm_lengths_um=(500.0, 1000.0, 2000.0), mzi_lengths_um=(500.0, 1000.0, 2000.0),
@@ -103,7 +102,7 @@ def inp_test_structures(*, pm_lengths_um=(500.0, 1000.0, 2000.0), mzi_lengths_um
             out.append(TestStructure(f"pm_L{L:g}", call_cell(pm, {"length_um": L}, required=("length_um",)),
                                      {"kind": "phase_modulator", "length_um": L}))
         for L in mzi_lengths_um:
-            out.append(TestStructure(f"mzi_L{L:g}", call_cell(mzi, {"length_um": L, "mzm_arm_length_um": L}),
+            out.append(TestStructure(f"mzi_L{L:g}", call_cell(mzi, {"pm_length_um": L}, required=("pm_length_um",)),
                                      {"kind": "mzi", "arm_length_um": L}))
         out.append(TestStructure("mmi1x2", mmi1(), {"kind": "mmi1x2"}))
         out.append(TestStructure("mmi2x2", mmi2(), {"kind": "mmi2x2"}))

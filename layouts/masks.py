@@ -139,4 +139,5 @@ def drc_wafer(mask: WaferMask, mode: str = "full") -> dict:
         for k, v in r.violations.items():
             if v:
                 viol[k] = viol.get(k, 0) + v
-    return {"clean": not viol, "violations": viol, "elapsed_s": time.perf_counter() - t0, "mode": mode, "cells": cells}
+    return {"clean": not viol, "violations": viol, "elapsed_s": time.perf_counter() - t0, "mode": mode,
+            "n_cells": len(cells), "dirty_cells": sorted(k for k, v in cells.items() if not v)}

@@ -29,7 +29,7 @@ Models and sources (tags as in ``physics.md``: [C] literature, [T] typical, [R] 
   default 1500 um PM has V_pi = 5.8 V (seed article, Fig. 2k; mean of 117 working EOPMs); the
   value it gives (~1e-19 m^2/V^2, V_pi L = 8.7 V mm, inside the 8-12 V mm practical range of
   physics.md 4.2 [T]) is computed by :func:`eo_calibration` and tested. Electro-absorption adds
-  ``ea_dB_per_cm`` (E / 10 V/um)^2 of loss [T] (Franz-Keldysh tail 300 nm below the gap).
+  ``ea_dB_per_cm`` (E / 10 V/um)^2 of loss, 0.1 dB/cm [T] (Franz-Keldysh tail, photon 190 meV below the Q1.25 gap).
 - **DBR laser** (physics.md 3.2/3.3): lambda_B = 2 n_eff(lambda_B) Lambda (first order),
   kappa = 2 Delta n_grating / wl (rectangular first-order grating, 50 % duty) [C], R = tanh^2(kappa L),
   L_eff = tanh(kappa L)/(2 kappa), mode spacing wl^2/(2 n_g L_cav). Current tuning: carrier density
@@ -197,8 +197,8 @@ def _mmi_ports(n_in: int, width_um: float) -> tuple[tuple, tuple]:
     return (width_um / 6, -width_um / 6), (width_um / 6, -width_um / 6)
 
 
-def mmi_transfer(n_in: int = 2, *, width_um: float = 7.0, length_um: float | None = None,
-                 access_um: float = 1.6, wl_um: float = LAMBDA0_UM, width_error_um: float = 0.0,
+def mmi_transfer(n_in: int = 2, *, width_um: float = 8.0, length_um: float | None = None,
+                 access_um: float = 2.0, wl_um: float = LAMBDA0_UM, width_error_um: float = 0.0,
                  length_error_um: float = 0.0) -> np.ndarray:
     """Complex field transfer matrix (outputs x inputs) of a 1x2 or 2x2 MMI by mode propagation.
 
@@ -243,7 +243,7 @@ class _EOConstants:
     r41_m_per_V = 1.4e-12
     v_bi_V = 1.2
     lambda_g_ref_um = 1.25
-    ea_dB_per_cm = 0.3  # extra loss at 10 V/um [T]
+    ea_dB_per_cm = 0.1  # extra loss at 10 V/um [T]: weak, the core gap is 190 meV above the photon
     calibration = {"vpi_V": 5.8, "pm_length_um": 1500.0,
                    "source": "seed article Fig. 2k: V_pi = 5.8 +- 1.4 V over 117 working EOPMs"}
 
@@ -374,9 +374,9 @@ def comb_line_wavelengths_nm(mu) -> np.ndarray:
     return C_M_PER_S / (nu0 + np.asarray(mu) * COMB_FSR_GHZ * 1e9) * 1e9
 
 
-def dbr_laser_metrics(*, grating_period_nm=238.3, rear_dbr_um=300.0, gain_um=400.0, phase_um=150.0,
+def dbr_laser_metrics(*, grating_period_nm=238.45, rear_dbr_um=300.0, gain_um=400.0, phase_um=150.0,
                       front_dbr_um=100.0, width_um=2.0, core_um=0.5, etch_um=0.1, core_bandgap_um=1.25,
-                      width_bias_um=0.0, grating_period_error_nm=0.0, max_tuning_current_mA=10.0,
+                      width_bias_um=0.0, grating_period_error_nm=0.0, max_tuning_current_mA=12.0,
                       tec_span_K=0.0, mu_range=(-20, 20)) -> dict[str, Any]:
     """DBR laser metrics (vectorised over every numeric argument except ``mu_range``).
 
@@ -490,12 +490,12 @@ def _mmi_sdict(n_in, wl, width, length, access_width, width_error):
     return sax.reciprocal(sd)
 
 
-def mmi1x2(*, wl=LAMBDA0_UM, width=6.0, length=40.0, access_width=2.0, width_error=0.0) -> sax.SDict:
+def mmi1x2(*, wl=LAMBDA0_UM, width=6.0, length=40.164, access_width=2.0, width_error=0.0) -> sax.SDict:
     """1x2 MMI by mode propagation (ports: o1 in; o2 top, o3 bottom out). Not jit-traceable (scipy)."""
     return _mmi_sdict(1, wl, width, length, access_width, width_error)
 
 
-def mmi2x2(*, wl=LAMBDA0_UM, width=7.0, length=230.0, access_width=1.6, width_error=0.0) -> sax.SDict:
+def mmi2x2(*, wl=LAMBDA0_UM, width=8.0, length=281.668, access_width=2.0, width_error=0.0) -> sax.SDict:
     """2x2 MMI by mode propagation (o1 top-left, o2 bottom-left, o3 bottom-right, o4 top-right)."""
     return _mmi_sdict(2, wl, width, length, access_width, width_error)
 

@@ -54,22 +54,22 @@ __all__ = [
 
 #: Grid of the deep-ridge table (um).
 DEEP_AXES: dict[str, tuple[float, ...]] = {
-    "width_um": (1.0, 1.5, 2.0, 2.5, 3.0),
-    "etch_um": (0.6, 1.0, 1.4),
-    "core_um": (0.44, 0.5, 0.56),
+    "width_um": (1.0, 1.5, 2.0),
+    "etch_um": (0.8, 1.2),
+    "core_um": (0.45, 0.55),
     "wl_um": (1.53, 1.55, 1.57),
 }
 #: Grid of the shallow-ridge table (um); ``etch_um`` is the etch into the core.
 SHALLOW_AXES: dict[str, tuple[float, ...]] = {
-    "width_um": (1.4, 2.0, 2.6),
-    "etch_um": (0.05, 0.1, 0.15),
-    "core_um": (0.44, 0.5, 0.56),
+    "width_um": (1.6, 2.4),
+    "etch_um": (0.05, 0.15),
+    "core_um": (0.45, 0.55),
     "wl_um": (1.53, 1.55, 1.57),
 }
 #: FDE mesh (um): uniform step, lateral margin beside the ridge, space below/above, PML cells.
 MESH: dict[str, Any] = {"step_um": 0.05, "margin_um": 2.5, "below_um": 1.5, "above_um": 1.0, "num_pml": 10}
 #: Refined mesh of the convergence record.
-MESH_FINE: dict[str, Any] = {**MESH, "step_um": 0.025}
+MESH_FINE: dict[str, Any] = {**MESH, "step_um": 0.035}
 
 
 def _structures(kind: str, width_um: float, etch_um: float, core_um: float, wl_um: float, epi: EpiStack):
@@ -190,7 +190,7 @@ def _build_one(kind: str, out_dir: Path, progress: Callable[[str], None]) -> Pat
         progress(f"inp_{kind}: {done}/{total} {pt} n_eff={r['n_eff']:.5f} ({time.time() - t0:.0f} s)")
     q["n_g"] = _ng(q["n_eff"], np.asarray(axes["wl_um"]))
     # convergence record: nominal point on the table mesh and on a mesh twice as fine
-    nominal = {"width_um": 1.5 if kind == "deep" else 2.0, "etch_um": axes["etch_um"][1],
+    nominal = {"width_um": 1.5 if kind == "deep" else 2.0, "etch_um": 1.0 if kind == "deep" else 0.1,
                "core_um": 0.5, "wl_um": 1.55}
     coarse = solve_point(kind, epi=epi, **nominal)
     fine = solve_point(kind, epi=epi, mesh=MESH_FINE, **nominal)

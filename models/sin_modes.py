@@ -11,7 +11,7 @@ Tables (``models/tables/``, built by :func:`build_tables`, ``qchipnet modes buil
 ``sin_straight``  axes ``width_um x thickness_nm x wl_um``; quantities ``n_eff``, ``n_g``,
     ``beta2_ps2_per_km``, ``beta3_ps3_per_km``, ``D_ps_per_nm_km``, ``A_eff_um2``, ``te_fraction``,
     ``core_fraction`` (fraction of |E|^2 in the core). n_g, beta2, beta3 are derivatives of a
-    degree-6 polynomial fit of n_eff(omega) along the wavelength axis (same mesh at every
+    degree-5 polynomial fit of n_eff(omega) along the wavelength axis (same mesh at every
     wavelength, so mesh error is smooth in omega and drops out of the derivatives).
 ``sin_thermo``  axes ``width_um x thickness_nm`` at LAMBDA0: ``dneff_dT_per_K`` from two solves
     with the material indices at T and T + 10 K (dn/dT of ``pdk.materials``).
@@ -42,6 +42,7 @@ from .modes import TABLES_DIR, ModeTable, content_hash, load_table, make_provena
 __all__ = [
     "MeshSpec",
     "BASE_MESH",
+    "COUPLER_MESH",
     "FINE_MESH",
     "STRAIGHT_GRID",
     "COUPLER_GRID",
@@ -67,29 +68,31 @@ class MeshSpec(Frozen):
     """Graded FDE mesh: fine steps in the core(s), growing geometrically to ``d_out_um`` outside."""
 
     dx_core_um: float = Field(0.05, gt=0)
-    dy_core_um: float = Field(0.005, gt=0)
-    d_out_um: float = Field(0.2, gt=0)
-    growth: float = Field(1.08, gt=1)
+    dy_core_um: float = Field(0.01, gt=0)
+    d_out_um: float = Field(0.25, gt=0)
+    growth: float = Field(1.1, gt=1)
     xpad_um: float = Field(8.0, gt=0, description="lateral oxide beyond the core edges")
     ypad_um: float = Field(6.0, gt=0, description="oxide above and below the core")
     num_pml: int = Field(10, ge=0)
 
 
 BASE_MESH = MeshSpec()
-#: Refined mesh for the convergence record (every step roughly halved, slower grading).
-FINE_MESH = MeshSpec(dx_core_um=0.025, dy_core_um=0.0025, d_out_um=0.1, growth=1.04, xpad_um=10.0, ypad_um=8.0)
+#: Coupler mesh: coarser across x (the supermode splitting depends on the smooth evanescent overlap).
+COUPLER_MESH = MeshSpec(dx_core_um=0.1, growth=1.15)
+#: Refined mesh for the convergence record (every step halved, slower grading, larger domain).
+FINE_MESH = MeshSpec(dx_core_um=0.025, dy_core_um=0.005, d_out_um=0.125, growth=1.05, xpad_um=10.0, ypad_um=8.0)
 
 STRAIGHT_GRID = {
-    "width_um": [2.0, 2.2, 2.4, 2.6, 2.8, 3.0, 3.2, 3.5],
-    "thickness_nm": [90.0, 95.0, 100.0, 105.0, 110.0],
-    "wl_um": [round(1.50 + 0.01 * i, 2) for i in range(11)],
-}
-THERMO_GRID = {"width_um": STRAIGHT_GRID["width_um"], "thickness_nm": STRAIGHT_GRID["thickness_nm"]}
-COUPLER_GRID = {
-    "gap_um": [0.8, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0],
-    "width_um": [2.4, 2.8, 3.2],
+    "width_um": [2.0, 2.4, 2.6, 2.8, 3.0, 3.2],
     "thickness_nm": [95.0, 100.0, 105.0],
-    "wl_um": [1.52, 1.55, 1.58],
+    "wl_um": [round(1.52 + 0.01 * i, 2) for i in range(7)],
+}
+THERMO_GRID = {"width_um": [2.4, 2.8, 3.2], "thickness_nm": [95.0, 100.0, 105.0]}
+COUPLER_GRID = {
+    "gap_um": [1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0],
+    "width_um": [2.2, 2.6, 3.0],
+    "thickness_nm": [95.0, 105.0],
+    "wl_um": [1.52, 1.58],
 }
 _THERMO_DT_K = 10.0
 _SOLVER_REV = 1  # bump when the solve code changes in a way that changes results
@@ -162,7 +165,7 @@ def solve_straight(width_um: float, thickness_nm: float, wl_um: float, mesh: Mes
 
 
 def solve_coupler(gap_um: float, width_um: float, thickness_nm: float, wl_um: float,
-                  mesh: MeshSpec = BASE_MESH) -> dict[str, float]:
+                  mesh: MeshSpec = COUPLER_MESH) -> dict[str, float]:
     """Even/odd TE supermodes of two identical guides ``gap_um`` apart -> coupling per unit length."""
     h = gap_um / 2
     cores = [(-h - width_um, -h), (h, h + width_um)]
@@ -177,7 +180,7 @@ def solve_coupler(gap_um: float, width_um: float, thickness_nm: float, wl_um: fl
     return {"n_even": n_e, "n_odd": n_o, "log_kappa_per_um": math.log(kappa)}
 
 
-def dispersion_from_neff(wl_um: np.ndarray, n_eff: np.ndarray, deg: int = 6) -> dict[str, np.ndarray]:
+def dispersion_from_neff(wl_um: np.ndarray, n_eff: np.ndarray, deg: int = 5) -> dict[str, np.ndarray]:
     """n_g, beta2, beta3, D at each ``wl_um`` from a polynomial fit of beta(omega) = n_eff omega / c.
 
     Returns arrays ``n_g``, ``beta2_ps2_per_km``, ``beta3_ps3_per_km``, ``D_ps_per_nm_km``.
@@ -188,7 +191,7 @@ def dispersion_from_neff(wl_um: np.ndarray, n_eff: np.ndarray, deg: int = 6) -> 
     s = 1e13  # scale omega for conditioning
     u = (om - om0) / s
     beta = np.asarray(n_eff) * om / C_M_PER_S  # 1/m
-    p = np.polynomial.Polynomial.fit(u, beta, min(deg, len(wl) - 1))
+    p = np.polynomial.Polynomial.fit(u, beta, min(deg, len(wl) - 2))
     b1 = p.deriv(1)(u) / s
     b2 = p.deriv(2)(u) / s**2
     b3 = p.deriv(3)(u) / s**3
@@ -219,7 +222,7 @@ def _common_inputs(grid: dict, wls: list[float]) -> dict:
 
 def straight_inputs() -> dict:
     """Everything that determines ``sin_straight`` (its content hash is stored in the table)."""
-    return {"table": "sin_straight", **_common_inputs(STRAIGHT_GRID, STRAIGHT_GRID["wl_um"]), "fit_deg": 6}
+    return {"table": "sin_straight", **_common_inputs(STRAIGHT_GRID, STRAIGHT_GRID["wl_um"]), "fit_deg": 5}
 
 
 def thermo_inputs() -> dict:
@@ -228,7 +231,8 @@ def thermo_inputs() -> dict:
 
 
 def coupler_inputs() -> dict:
-    return {"table": "sin_coupler", **_common_inputs(COUPLER_GRID, COUPLER_GRID["wl_um"])}
+    return {"table": "sin_coupler", **_common_inputs(COUPLER_GRID, COUPLER_GRID["wl_um"]),
+            "coupler_mesh": COUPLER_MESH.model_dump()}
 
 
 _CACHE: dict[str, ModeTable] = {}
@@ -272,8 +276,8 @@ def _convergence_straight() -> dict:
 
 
 def _convergence_coupler() -> dict:
-    p = {"gap_um": 2.0, "width_um": 2.8, "thickness_nm": 100.0, "wl_um": 1.55}
-    base = solve_coupler(mesh=BASE_MESH, **p)
+    p = {"gap_um": 2.0, "width_um": 3.0, "thickness_nm": 105.0, "wl_um": 1.58}
+    base = solve_coupler(mesh=COUPLER_MESH, **p)
     fine = solve_coupler(mesh=FINE_MESH, **p)
     return {"point": p, "base": base, "fine": fine,
             "abs_diff": {k: abs(fine[k] - base[k]) for k in base},

@@ -1,0 +1,62 @@
+"""``qchipnet modes build|show``: compute or inspect the offline mode tables of a platform."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..validate import InputError
+
+__all__ = ["register", "modes_app"]
+
+modes_app = typer.Typer(help="Offline mode tables (meow): build them or show their provenance.", no_args_is_help=True)
+
+_TABLES = {"sin": ("sin_straight", "sin_thermo", "sin_coupler")}
+
+
+def _platform_module(platform: str):
+    if platform not in ("sin", "inp"):
+        raise InputError(f"--platform {platform!r}; choose 'sin' or 'inp'")
+    return importlib.import_module(f"qchipnet.models.{platform}_modes")
+
+
+@modes_app.command("build")
+def build(
+    platform: str = typer.Option(..., "--platform", help="sin or inp"),
+    out: Optional[Path] = typer.Option(None, "--out", help="output directory [models/tables]"),
+) -> None:
+    """Solve every grid point with meow and write <name>.npz + <name>.json (minutes on 2 cores)."""
+    from ..models.modes import TABLES_DIR
+
+    mod = _platform_module(platform)
+    paths = mod.build_tables(out or TABLES_DIR, progress=lambda s: typer.echo(s))
+    for p in paths:
+        typer.echo(f"wrote {p}")
+
+
+@modes_app.command("show")
+def show(
+    platform: str = typer.Option(..., "--platform", help="sin or inp"),
+    tables_dir: Optional[Path] = typer.Option(None, "--dir", help="tables directory [models/tables]"),
+) -> None:
+    """Print the provenance (versions, hash, grid, mesh, convergence) of the committed tables."""
+    from ..models.modes import TABLES_DIR
+
+    _platform_module(platform)
+    d = tables_dir or TABLES_DIR
+    files = sorted(d.glob(f"{platform}_*.json"))
+    if not files:
+        raise InputError(f"no {platform} tables in {d}; run `qchipnet modes build --platform {platform}`")
+    for f in files:
+        meta = json.loads(f.read_text())
+        meta.pop("inputs", None)
+        typer.echo(f"== {f.name}")
+        typer.echo(json.dumps(meta, indent=1))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(modes_app, name="modes")

@@ -1,0 +1,33 @@
+"""Spot-size converter at the cleaved facet: deep-to-shallow transition and a shallow taper."""
+
+from __future__ import annotations
+
+import gdsfactory as gf
+
+from ...pdk.inp.tech import LAYER
+from ...pdk.inp.xsections import xs_shallow
+from ...validate import check_range
+from .waveguides import transition_deep_shallow
+
+__all__ = ["ssc_facet"]
+
+
+@gf.cell
+def ssc_facet(taper_length: float = 150.0, end_width: float = 3.5, width: float = 2.0) -> gf.Component:
+    """Spot-size converter: the deep ridge (o1) turns shallow and the shallow ridge widens to
+    ``end_width`` (2-5 um) over ``taper_length`` (50-500 um) at the facet port o2, enlarging the
+    mode towards a lensed fibre. The facet itself is cleaved normal to the ridge (no tilt is drawn;
+    the coupling loss model assumes an anti-reflection coating)."""
+    check_range("taper_length", taper_length, 50.0, 500.0, "um")
+    check_range("end_width", end_width, 2.0, 5.0, "um")
+    c = gf.Component()
+    tr = c.add_ref(transition_deep_shallow(width_shallow=width), name="tr")
+    x0 = tr.ports["o2"].dcenter[0]
+    xt = x0 + taper_length - 5.0  # taper, then 5 um straight: square corners at the facet
+    x1 = x0 + taper_length
+    c.add_polygon([(x0, -width / 2), (xt, -end_width / 2), (x1, -end_width / 2), (x1, end_width / 2),
+                   (xt, end_width / 2), (x0, width / 2)], layer=LAYER.WG_SHALLOW)
+    c.add_port("o1", port=tr.ports["o1"])
+    c.add_port("o2", center=(x1, 0), width=end_width, orientation=0, cross_section=xs_shallow(width=end_width))
+    c.info.update(dict(length=float(taper_length + tr.cell.info["length"])))
+    return c

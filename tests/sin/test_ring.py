@@ -1,0 +1,126 @@
+"""The ring circuit built from the cell netlist, its metrics, and ``qchipnet ring``."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from qchipnet.circuits import ring as cr
+from qchipnet.constants import C_M_PER_S, COMB_FSR_GHZ, LAMBDA0_UM
+from qchipnet.models import sin as m
+from qchipnet.validate import InputError
+
+
+@pytest.fixture(scope="module")
+def default():
+    return cr.evaluate_ring()
+
+
+def test_default_design_fsr_and_normal_dispersion(default):
+    assert default["fsr_GHz"] == pytest.approx(COMB_FSR_GHZ, rel=1e-3)
+    assert default["D2_over_2pi_kHz"] < 0 and default["beta2_ps2_per_km"] > 0
+    assert set(cr.JSON_KEYS) == set(default)
+    json.dumps(default)
+
+
+def test_fsr_is_c_over_ng_L(default):
+    L = 2 * math.pi * default["radius_um"] * 1e-6
+    assert default["fsr_GHz"] * 1e9 == pytest.approx(C_M_PER_S / (default["n_g"] * L), rel=1e-12)
+
+
+def test_intrinsic_q_follows_ng_over_alpha(default):
+    alpha = default["loss_dB_per_m"] / (10 / math.log(10))
+    q = 2 * math.pi * default["n_g"] / (LAMBDA0_UM * 1e-6 * alpha)
+    assert default["q_intrinsic"] == pytest.approx(q, rel=1e-12)
+    assert default["q_intrinsic"] == pytest.approx(16.5e6, rel=0.03)  # physics.md 1.1: 1.7 dB/m -> 16.5 M
+    assert "1.40 dB/m" in default["loss_note"]
+
+
+def test_loaded_q_and_regime(default):
+    assert 1 / default["q_loaded"] == pytest.approx(1 / default["q_intrinsic"] + 1 / default["q_coupling"], rel=1e-12)
+    assert default["coupling_regime"] in {"under", "critical", "over"}
+    assert 1.5 < default["critical_gap_um"] < 2.5  # physics.md 1.3: about 2 um
+    assert abs(default["gap_um"] - default["critical_gap_um"]) < 0.1
+
+
+def test_dint_and_comb_grid(default):
+    mus, dint = np.array(default["mode_numbers"]), np.array(default["D_int_over_2pi_MHz"])
+    assert mus.min() <= -10 and mus.max() >= 10
+    fit = np.polyfit(mus, dint, 2)[0] * 2 * 1e3  # D2/2pi in kHz from D_int = D2 mu^2/2
+    assert fit == pytest.approx(default["D2_over_2pi_kHz"], rel=0.02)
+    lines = default["comb_lines_nm"]
+    assert sorted(int(k) for k in lines) == list(range(-5, 9))
+    dnu = C_M_PER_S / (lines["0"] * 1e-9) - C_M_PER_S / (lines["1"] * 1e-9)
+    assert -dnu / 1e9 == pytest.approx(default["fsr_GHz"], rel=1e-3)
+
+
+def test_sax_spectrum_equals_closed_form():
+    R, w, g, t, loss = 500.0, 2.8, 1.5, 100.0, 20.0
+    spec = cr.ring_spectrum(R, w, g, t, loss, n_linewidths=5.0, npoints=201)
+    wl = spec["wl_um"]
+    K = float(m.point_coupling(wl=float(spec["wl_res_um"]), radius_um=R, width_um=w, bus_width_um=w, gap_um=g,
+                               thickness_nm=t, interaction_length_um=float(cr._point_window_um(R, w))))
+    # K changes by < 1e-9 relative over the few-pm window; the closed form uses the same tables
+    Ks = np.asarray(m.point_coupling(wl=jnp.asarray(wl), radius_um=R, width_um=w, bus_width_um=w, gap_um=g,
+                                     thickness_nm=t, interaction_length_um=float(cr._point_window_um(R, w))))
+    assert np.allclose(Ks, K, rtol=1e-6)
+    L = 2 * math.pi * R
+    phi = 2 * np.pi * np.asarray(m.neff(jnp.asarray(wl), w, t)) * L / wl
+    a = 10 ** (-loss * L * 1e-6 / 20)
+    from qchipnet.components.sin import ring_coupler_point
+    from qchipnet.pdk import activated
+
+    with activated("sin"):
+        bus_um = ring_coupler_point(radius=R, width=w, bus_width=w, gap=g, thickness_nm=t).info["bus_length_um"]
+    a_bus2 = 10 ** (-loss * bus_um * 1e-6 / 10)  # the bus straight of the coupler cell also loses power
+    T = a_bus2 * np.asarray(cr.closed_form_allpass(phi, a, np.sqrt(1 - Ks)))
+    np.testing.assert_allclose(spec["T"], T, atol=1e-6)
+    assert spec["T"].min() < 0.5  # the window does contain the resonance
+
+
+def test_batch_matches_scalar_and_broadcasts(default):
+    b = cr.ring_metrics_batch(np.array([2.8, 2.7, 2.9]), 100.0, np.array([2.0, 1.8, 2.2]), 1.7, cr.DEFAULT_RADIUS_UM)
+    assert b["fsr_GHz"].shape == (3,)
+    assert float(b["fsr_GHz"][0]) == pytest.approx(default["fsr_GHz"], rel=1e-12)
+    assert float(b["q_coupling"][0]) == pytest.approx(default["q_coupling"], rel=1e-12)
+    assert float(b["q_coupling"][1]) < float(b["q_coupling"][0]) < float(b["q_coupling"][2])
+
+
+def test_thickness_sensitivity_of_fsr():
+    b = cr.ring_metrics_batch(2.8, np.array([99.0, 101.0]), 2.0, 1.7, cr.DEFAULT_RADIUS_UM)
+    dfsr_MHz = float(b["fsr_GHz"][1] - b["fsr_GHz"][0]) / 2 * 1e3
+    assert -60 < dfsr_MHz < -25  # physics.md 1.4: -43 MHz/nm
+
+
+def test_out_of_range_inputs_are_errors():
+    with pytest.raises(InputError, match="thickness_nm = 120"):
+        cr.ring_metrics_batch(2.8, 120.0, 2.0, 1.7, 1000.0)
+    with pytest.raises(InputError, match="gap = 0.5"):
+        cr.evaluate_ring(gap_um=0.5)
+
+
+def test_cli_ring_json_and_plot(tmp_path):
+    from typer.testing import CliRunner
+
+    from qchipnet.cli import app
+
+    png = tmp_path / "ring.png"
+    r = CliRunner().invoke(app, ["ring", "--json", "--plot", str(png)])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["fsr_GHz"] == pytest.approx(30.03, rel=1e-3) and d["D2_over_2pi_kHz"] < 0
+    assert png.stat().st_size > 1000
+
+
+def test_cli_modes_show():
+    from typer.testing import CliRunner
+
+    from qchipnet.cli import app
+
+    r = CliRunner().invoke(app, ["modes", "show", "--platform", "sin"])
+    assert r.exit_code == 0, r.output
+    assert "sin_straight" in r.output and "inputs_hash" in r.output

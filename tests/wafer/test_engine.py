@@ -1,0 +1,131 @@
+"""Yield engine: reproducible, independent of chunking and workers, resumable after a kill, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qchipnet.validate import InputError
+from qchipnet.wafer.engine import make_config, run_study
+
+QCHIPNET = str(Path(sys.executable).parent / "qchipnet")
+N_INP = 700  # three 3-inch wafers (326 dies each)
+
+
+def _dies(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path / "dies.parquet")
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "run"
+    cfg = make_config("inp", N_INP, seed=11)
+    summary = run_study(cfg, out, progress=False)
+    return out, summary
+
+
+def test_summary_keys_and_sanity(reference_run):
+    out, s = reference_run
+    for k in ("platform", "dies", "seed", "yield", "yield_ci95", "failures_by_spec", "metrics", "modulator_yield",
+              "elapsed_s"):
+        assert k in s
+    assert s["dies"] == N_INP and 0 <= s["yield"] <= 1
+    lo, hi = s["yield_ci95"]
+    assert lo <= s["yield"] <= hi
+    for name in ("vpi_V", "im_visibility_dB", "key_rate_per_pulse", "ratio_to_plob"):
+        m = s["metrics"][name]
+        assert m["p5"] <= m["p50"] <= m["p95"]
+    assert 0.9 < s["modulator_yield"] < 1.0
+    d = _dies(out)
+    assert len(d) == N_INP and d["die_id"].is_unique is False  # several wafers share die IDs
+    assert d.groupby("wafer").size().tolist() == [326, 326, 48]
+    # a die with a failed modulator never carries key
+    assert (d.loc[d["n_failed_modulators"] > 0, "key_rate_per_pulse"] == 0).all()
+
+
+def test_same_seed_identical_and_chunking_irrelevant(reference_run, tmp_path):
+    out, _ = reference_run
+    cfg = make_config("inp", N_INP, seed=11, wafers_per_chunk=2)
+    run_study(cfg, tmp_path / "b", progress=False)
+    a, b = _dies(out), _dies(tmp_path / "b")
+    pd.testing.assert_frame_equal(a, b)
+    cfg2 = make_config("inp", N_INP, seed=12)
+    run_study(cfg2, tmp_path / "c", progress=False)
+    assert not np.allclose(_dies(tmp_path / "c")["vpi_V"], a["vpi_V"])
+
+
+def test_killed_run_resumes_to_identical_result(reference_run, tmp_path):
+    out, _ = reference_run
+    run = tmp_path / "killed"
+    env = dict(os.environ, QCHIPNET_FAULT_AFTER_CHUNKS="1")
+    argv = [QCHIPNET, "yield", "--platform", "inp", "--dies", str(N_INP), "--seed", "11", "--out", str(run), "--json"]
+    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == -9, r.stderr[-2000:]
+    assert len(list((run / "chunks").glob("*.parquet"))) == 1
+    assert not (run / "dies.parquet").exists()
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and "--resume" in r.stderr  # refuses to overwrite
+    r = subprocess.run(argv + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    s = json.loads(r.stdout)
+    assert s["chunks_computed_now"] == 2
+    pd.testing.assert_frame_equal(_dies(run), _dies(out))
+
+
+def test_resume_refuses_changed_study(reference_run, tmp_path):
+    out, _ = reference_run
+    cfg = make_config("inp", N_INP, seed=99)
+    with pytest.raises(InputError, match="seed"):
+        run_study(cfg, out, resume=True, progress=False)
+
+
+def test_dask_two_workers_identical(reference_run, tmp_path):
+    out, _ = reference_run
+    cfg = make_config("inp", N_INP, seed=11)
+    run_study(cfg, tmp_path / "dask", workers=2, progress=False)
+    pd.testing.assert_frame_equal(_dies(tmp_path / "dask"), _dies(out))
+
+
+def test_sin_and_pair_studies(tmp_path):
+    s = run_study(make_config("sin", 400, seed=3), tmp_path / "sin", progress=False)
+    q = s["metrics"]["q_intrinsic"]
+    assert 1.2e7 < q["mean"] < 2.8e7
+    assert s["metrics"]["D2_over_2pi_kHz"]["p95"] < 0  # every die normal-dispersion
+    p = run_study(make_config("pair", 200, seed=3), tmp_path / "pair", progress=False)
+    assert p["dies"] == 200 and "pairs_beating_plob" in p
+    assert p["pairs_beating_plob"] > 100
+
+
+def test_bad_input():
+    with pytest.raises(InputError, match="platform"):
+        make_config("gaas", 10, 1)
+    with pytest.raises(InputError, match="dies"):
+        make_config("inp", 0, 1)
+    with pytest.raises(InputError, match="seed"):
+        make_config("inp", 10, -1)
+
+
+def test_process_override_file(tmp_path):
+    f = tmp_path / "proc.yaml"
+    f.write_text("inp:\n  eo_coefficient_rel: {sigma_wafer: 0.0, sigma_within_wafer: 0.0, sigma_local: 0.0}\n")
+    cfg = make_config("inp", 50, seed=1, process_path=str(f))
+    assert cfg.process["inp"]["eo_coefficient_rel"].sigma_total == 0.0
+    f.write_text("inp:\n  eo_coefficient: {sigma_wafer: 0.0}\n")
+    with pytest.raises(InputError, match="unknown parameter"):
+        make_config("inp", 50, seed=1, process_path=str(f))
+
+
+def test_cli_plots(tmp_path):
+    r = subprocess.run([QCHIPNET, "yield", "--platform", "sin", "--dies", "300", "--seed", "2", "--out",
+                        str(tmp_path / "r"), "--json", "--plots"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    s = json.loads(r.stdout)
+    assert any(p.endswith("wafer_pass_fail.png") for p in s["plots"])
+    assert all(Path(p).stat().st_size > 1000 for p in s["plots"])
