@@ -34,7 +34,7 @@ import numpy as np
 from ..constants import C_M_PER_S, COMB_FSR_GHZ, LAMBDA0_UM
 from ..models import sin as sinm
 from ..models.sin_modes import load_straight
-from ..validate import check_range
+from ..validate import InputError, check_range
 
 __all__ = [
     "DEFAULT_WIDTH_UM",
@@ -50,6 +50,7 @@ __all__ = [
     "ring_spectrum",
     "evaluate_ring",
     "closed_form_allpass",
+    "drawn_ring_length_um",
 ]
 
 DEFAULT_WIDTH_UM = 2.8
@@ -94,7 +95,14 @@ def ring_metrics_batch(width_um, thickness_nm, gap_um, loss_dB_per_m, radius_um,
     beta2_ps2_per_km, power_coupling_K`` (jax arrays). Raises outside the tables' ranges.
     """
     check_range("loss_dB_per_m", loss_dB_per_m, 1e-3, sinm.LOSS_RANGE_DB_PER_M[1], "dB/m")
-    check_range("radius_um", radius_um, 400.0, 1e4, "um (minimum bend radius of the 100 nm film)")
+    check_range("radius_um", radius_um, 50.0, 1e4, "um")
+    check_range("thickness_nm", thickness_nm, *load_straight().axis_range("thickness_nm"), "nm")
+    r_arr, t_arr = np.broadcast_arrays(np.asarray(radius_um, float), np.asarray(thickness_nm, float))
+    r_min = np.maximum(50.0, 400.0 * (100.0 / t_arr) ** 2)  # pdk.sin.tech.min_bend_radius_um, vectorised
+    if np.any(r_arr < r_min):
+        i = np.flatnonzero(r_arr < r_min)[0]
+        raise InputError(f"radius_um = {r_arr.flat[i]:.6g} um is below the minimum bend radius {r_min.flat[i]:.6g} um "
+                         f"of a {t_arr.flat[i]:.6g} nm film (allowed range [{r_min.flat[i]:.6g}, 10000] um)")
     w, t, g, loss, R = (jnp.asarray(x, dtype=jnp.float64) for x in (width_um, thickness_nm, gap_um, loss_dB_per_m,
                                                                      radius_um))
     bw = w if bus_width_um is None else jnp.asarray(bus_width_um, dtype=jnp.float64)
@@ -197,19 +205,27 @@ def _ring_cell(radius_um, width_um, gap_um, thickness_nm, heater=True):
                             thickness_nm=thickness_nm, heater=heater)
 
 
-def _round_trip(wl, radius_um, width_um, thickness_nm):
-    L = 2 * math.pi * radius_um
+def drawn_ring_length_um(netlist: dict) -> float:
+    """Round-trip length of the ring as drawn: the arc lengths the cells publish (what sax uses)."""
+    total = 0.0
+    for inst in netlist["instances"].values():
+        info = inst.get("info", {})
+        total += float(info.get("length_um", 0.0)) if inst["component"] == "ring_arc" else 0.0
+        total += float(info.get("ring_length_um", 0.0)) if inst["component"].startswith("ring_coupler") else 0.0
+    return total
+
+
+def _round_trip(wl, L, width_um, thickness_nm):
     return 2 * jnp.pi * sinm.neff(wl, width_um, thickness_nm) * L / wl
 
 
-def _pump_resonance_um(radius_um, width_um, thickness_nm, wl0=LAMBDA0_UM) -> tuple[float, int]:
-    """Resonance nearest ``wl0``: Newton on phi(wl) = 2 pi m with the table n_eff (sax's own phase)."""
-    phi0 = float(_round_trip(wl0, radius_um, width_um, thickness_nm))
+def _pump_resonance_um(L, width_um, thickness_nm, wl0=LAMBDA0_UM) -> tuple[float, int]:
+    """Resonance nearest ``wl0`` of a ring of length ``L`` um: Newton on phi(wl) = 2 pi m (sax's own phase)."""
+    phi0 = float(_round_trip(wl0, L, width_um, thickness_nm))
     m = int(round(phi0 / (2 * math.pi)))
     wl = wl0
-    L = 2 * math.pi * radius_um
     for _ in range(20):
-        phi = float(_round_trip(wl, radius_um, width_um, thickness_nm))
+        phi = float(_round_trip(wl, L, width_um, thickness_nm))
         ng = float(sinm.ngroup(wl, width_um, thickness_nm))
         dphi = -2 * math.pi * ng * L / wl**2
         step = (phi - 2 * math.pi * m) / dphi
@@ -226,13 +242,14 @@ def ring_spectrum(radius_um=DEFAULT_RADIUS_UM, width_um=DEFAULT_WIDTH_UM, gap_um
     m = ring_metrics_batch(width_um, thickness_nm, gap_um, loss_dB_per_m, radius_um)
     cell = cell or _ring_cell(radius_um, width_um, gap_um, thickness_nm)
     fn, net = ring_circuit(cell)
-    wl_res, _ = _pump_resonance_um(radius_um, width_um, thickness_nm)
+    L = drawn_ring_length_um(net)
+    wl_res, _ = _pump_resonance_um(L, width_um, thickness_nm)
     dwl = wl_res / float(m["q_loaded"])
     wl = wl_res + np.linspace(-n_linewidths, n_linewidths, npoints) * dwl
     settings = {name: {"loss_dB_per_m": loss_dB_per_m} for name in net["instances"]}
     s = fn(wl=jnp.asarray(wl), **settings)
     t = np.asarray(jnp.abs(s["o1", "o2"]) ** 2)
-    return {"wl_um": wl, "T": t, "wl_res_um": wl_res, "linewidth_um": dwl}
+    return {"wl_um": wl, "T": t, "wl_res_um": wl_res, "linewidth_um": dwl, "ring_length_um": L}
 
 
 def _resonances(n_eff, n_g, beta2, beta3, L_m, mus):

@@ -39,7 +39,8 @@ API
     Standard provenance dict: package versions (meow-sim, tidy3d, numpy, jax), ``inputs_hash``,
     mesh, materials (name -> source), grid, convergence record, UTC creation date.
 
-Conventions: quantities carry their unit in the name; wavelength axes are ``wl_um``.
+Conventions: quantities carry their unit in the name; wavelength axes are ``wl_um``. The first
+interpolation switches jax to float64 (``jax_enable_x64``), exactly as importing sax/klujax does.
 """
 
 from __future__ import annotations
@@ -207,6 +208,7 @@ class ModeTable:
     # ---------------------------------------------------------------- interp
     def interp(self, quantity: str, *, method: Method = "linear", **coords: Any):
         """Interpolate ``quantity`` at ``coords`` (one keyword per axis); returns a jax array."""
+        _ensure_x64()
         import jax.numpy as jnp
 
         if quantity not in self.data:
@@ -249,6 +251,14 @@ class ModeTable:
         meta["arrays_hash"] = content_hash({k: np.asarray(v) for k, v in arrays.items()})
         js.write_text(json.dumps(meta, indent=1, sort_keys=False) + "\n")
         return npz, js
+
+
+def _ensure_x64() -> None:
+    """Tables are float64 (a 6 mm ring's phase is ~4e4 rad): turn jax x64 on, as sax/klujax do on import."""
+    import jax
+
+    if not jax.config.jax_enable_x64:
+        jax.config.update("jax_enable_x64", True)
 
 
 def _is_concrete(v: Any) -> bool:

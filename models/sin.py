@@ -99,7 +99,7 @@ def kappa_per_um(gap_um, width_um=2.8, thickness_nm=100.0, wl=LAMBDA0_UM):
 def point_coupling(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_width_um=2.8, gap_um=2.0,
                    thickness_nm=100.0, interaction_length_um=219.242):
     """Power cross-coupling K of the point coupler (vectorised over array arguments)."""
-    check_range("gap_um", gap_um, COUPLER_GRID["gap_um"][0], COUPLER_GRID["gap_um"][-1], "um (coupler table)")
+    check_range("gap_um", gap_um, COUPLER_GRID["gap_um"][0], COUPLER_GRID["gap_um"][-1], "um")
     r_out = jnp.asarray(radius_um) + jnp.asarray(width_um) / 2
     half = jnp.asarray(interaction_length_um) / 2
     u = jnp.linspace(-1.0, 1.0, _N_Z)
@@ -118,7 +118,7 @@ def point_coupling(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_width_u
 def pulley_coupling(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_width_um=2.2, gap_um=1.5,
                     thickness_nm=100.0, pulley_angle_deg=10.0, bus_radius_um=1004.0):
     """Power cross-coupling K of the pulley coupler (uniform angular coupled-mode section)."""
-    check_range("gap_um", gap_um, COUPLER_GRID["gap_um"][0], COUPLER_GRID["gap_um"][-1], "um (coupler table)")
+    check_range("gap_um", gap_um, COUPLER_GRID["gap_um"][0], COUPLER_GRID["gap_um"][-1], "um")
     w_mean = (jnp.asarray(width_um) + jnp.asarray(bus_width_um)) / 2
     k = kappa_per_um(gap_um, w_mean, thickness_nm, wl) * (jnp.asarray(radius_um) + jnp.asarray(bus_radius_um)) / 2
     k0 = 2 * jnp.pi / jnp.asarray(wl)
@@ -150,7 +150,7 @@ def bend(*, wl=LAMBDA0_UM, length_um=3141.593, radius_um=1000.0, width_um=2.8, t
          loss_dB_per_m=1.7, delta_T_K=0.0) -> sax.SDict:
     """Ring arc: like :func:`straight` (bend radiation negligible above the minimum radius) plus heating."""
     _check_common(wl, width_um, thickness_nm, loss_dB_per_m)
-    check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um (minimum bend radius)")
+    check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um")
     dn = load_thermo().interp("dneff_dT_per_K", width_um=width_um, thickness_nm=thickness_nm) * delta_T_K
     phi = 2 * jnp.pi * (neff(wl, width_um, thickness_nm) + dn) * length_um / wl
     return _two_port(_amplitude(loss_dB_per_m, length_um) * jnp.exp(1j * phi))
@@ -177,7 +177,7 @@ def ring_coupler_point(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_wid
                        interaction_length_um=219.242, loss_dB_per_m=1.7) -> sax.SDict:
     """Point coupler + lower half ring: o1->o2 bus, o4->o3 ring half, o1->o3 / o4->o2 cross."""
     _check_common(wl, width_um, thickness_nm, loss_dB_per_m)
-    check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um (minimum bend radius)")
+    check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um")
     K = point_coupling(wl=wl, radius_um=radius_um, width_um=width_um, bus_width_um=bus_width_um, gap_um=gap_um,
                        thickness_nm=thickness_nm, interaction_length_um=interaction_length_um)
     return _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, bus_length_um, loss_dB_per_m)
@@ -193,7 +193,7 @@ def ring_coupler_pulley(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_wi
     accepted for bookkeeping only.
     """
     _check_common(wl, width_um, thickness_nm, loss_dB_per_m)
-    check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um (minimum bend radius)")
+    check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um")
     K = pulley_coupling(wl=wl, radius_um=radius_um, width_um=width_um, bus_width_um=bus_width_um, gap_um=gap_um,
                         thickness_nm=thickness_nm, pulley_angle_deg=pulley_angle_deg, bus_radius_um=bus_radius_um)
     return _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, bus_length_um, loss_dB_per_m)

@@ -284,9 +284,9 @@ def _convergence_coupler() -> dict:
             "tolerance": {"log_kappa_per_um": 0.02, "n_even": 2e-5, "n_odd": 2e-5}}
 
 
-def _provenance(inputs: dict, convergence: dict, seconds: float) -> dict:
+def _provenance(inputs: dict, convergence: dict, seconds: float, mesh: MeshSpec = BASE_MESH) -> dict:
     return make_provenance(
-        inputs=inputs, mesh=BASE_MESH.model_dump(),
+        inputs=inputs, mesh=mesh.model_dump(),
         materials={"Si3N4": si3n4.source, "SiO2": sio2.source}, convergence=convergence,
         extra={"build_seconds": round(seconds, 1), "platform": "sin"},
     )
@@ -358,6 +358,6 @@ def build_tables(out_dir: str | Path = TABLES_DIR, progress: Callable[[str], Non
         say("sin_coupler convergence check (fine mesh)")
         conv = _convergence_coupler()
         tab = ModeTable("sin_coupler", {k: np.array(v) for k, v in g.items()}, arr,
-                        _provenance(coupler_inputs(), conv, time.time() - t0))
+                        _provenance(coupler_inputs(), conv, time.time() - t0, COUPLER_MESH))
         out += list(tab.save(out_dir))
     return out

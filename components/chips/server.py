@@ -48,8 +48,8 @@ def server_chip(
     """
     min_w = 2 * (radius + width / 2 + 10.0) + 2 * edge_coupler_length + 2 * _MARGIN_UM
     min_h = 2 * radius + _PAD_CLEARANCE_UM + 2 * _MARGIN_UM + 10.0
-    check_range("chip_width", chip_width, math.ceil(min_w), 5e4, "um (ring + 2 edge couplers + margins)")
-    check_range("chip_height", chip_height, math.ceil(min_h), 5e4, "um (ring + heater pads + margins)")
+    check_range("chip_width", chip_width, math.ceil(min_w), 5e4, "um")
+    check_range("chip_height", chip_height, math.ceil(min_h), 5e4, "um")
     c = gf.Component()
     ring = c.add_ref(ring_allpass(radius=radius, width=width, bus_width=width, gap=gap, coupler=coupler,
                                   heater=heater, thickness_nm=thickness_nm), name="ring")

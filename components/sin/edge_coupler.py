@@ -35,7 +35,7 @@ def edge_coupler(
         thickness_nm: film thickness.
     """
     xs = xs_sin(width=width, thickness_nm=thickness_nm)
-    check_range("tip_width", tip_width, MIN_TIP_WIDTH_UM, width, "um (WG.W.1 minimum width .. guide width)")
+    check_range("tip_width", tip_width, MIN_TIP_WIDTH_UM, width, "um")
     check_range("length", length, 50.0, 2000.0, "um")
     c = gf.Component()
     c.add_polygon([(0, -tip_width / 2), (length, -width / 2), (length, width / 2), (0, tip_width / 2)],

@@ -20,7 +20,7 @@ import numpy as np
 from ...pdk.sin.rules import RULES
 from ...pdk.sin.tech import LAYER, min_bend_radius_um
 from ...pdk.sin.xsections import xs_sin
-from ...validate import check_range
+from ...validate import InputError, check_range
 from .geometry import arc_points, ribbon
 from .heater import heater_ring
 
@@ -41,19 +41,27 @@ POINT_COUPLER_WINDOW_UM = 6.0
 _MAX_GAP_UM = 10.0
 
 
+def _check(name: str, value: float, lo: float, hi: float, unit: str, why: str) -> None:
+    """check_range, with the rule behind the limit appended to the message."""
+    try:
+        check_range(name, value, lo, hi, unit)
+    except InputError as exc:
+        raise InputError(f"{exc} ({why})") from None
+
+
 def _check_ring(radius: float, width: float, thickness_nm: float) -> gf.CrossSection:
     xs = xs_sin(width=width, radius=max(radius, min_bend_radius_um(thickness_nm)), thickness_nm=thickness_nm)
     r_min = min_bend_radius_um(thickness_nm)
-    check_range("radius", radius, r_min, 1e4, "um (minimum bend radius of the film)")
+    _check("radius", radius, r_min, 1e4, "um", f"minimum bend radius of a {thickness_nm:g} nm film")
     return xs
 
 
 def _check_bus(bus_width: float, width: float) -> None:
-    check_range("bus_width", bus_width, 0.25, width, "um (bus may not be wider than the ring guide)")
+    _check("bus_width", bus_width, 0.25, width, "um", "the bus may not be wider than the ring guide")
 
 
 def _check_gap(name: str, gap: float) -> None:
-    check_range(name, gap, MIN_GAP_UM, _MAX_GAP_UM, "um (WG.S.1 minimum spacing)")
+    _check(name, gap, MIN_GAP_UM, _MAX_GAP_UM, "um", "WG.S.1 minimum spacing")
 
 
 def _half_ring(c: gf.Component, radius: float, width: float, a0: float, a1: float) -> None:
@@ -168,8 +176,8 @@ def ring_coupler_pulley(
     _check_bus(bus_width, width)
     _check_gap("gap", gap)
     check_range("pulley_angle_deg", pulley_angle_deg, 1.0, 60.0, "deg")
-    check_range("bus_bend_radius", bus_bend_radius, min_bend_radius_um(thickness_nm), 1e4,
-                "um (minimum bend radius of the film)")
+    _check("bus_bend_radius", bus_bend_radius, min_bend_radius_um(thickness_nm), 1e4, "um",
+           f"minimum bend radius of a {thickness_nm:g} nm film")
     xs_bus = xs_sin(width=bus_width, radius=bus_bend_radius, thickness_nm=thickness_nm)
     c = gf.Component()
     _ring_side(c, radius, width, xs)
@@ -194,7 +202,7 @@ def _coupler(coupler: str, **kw) -> gf.Component:
         return ring_coupler_point(**kw)
     if coupler == "pulley":
         return ring_coupler_pulley(**kw)
-    raise ValueError(f"coupler = {coupler!r}; choose 'point' or 'pulley'")
+    raise InputError(f"coupler = {coupler!r}; choose 'point' or 'pulley'")
 
 
 @gf.cell
@@ -249,11 +257,11 @@ def ring_adddrop(
     """Add-drop microring: through-bus coupler below, drop-bus coupler above (rotated 180 deg).
 
     Ports: ``o1`` in, ``o2`` through, ``o3`` drop (west, top bus), ``o4`` add (east, top bus).
-    The heater, if any, covers the upper half between the couplers' ends is not possible, so it is
-    drawn only for the all-pass ring; ``heater=True`` is rejected here.
+    Both half rings belong to couplers, so there is no free arc for the heater: ``heater=True`` is
+    rejected (the parameter exists so that all-pass and add-drop share one signature).
     """
     if heater:
-        raise ValueError("heater = True is not available for ring_adddrop (both half rings are couplers)")
+        raise InputError("heater = True is not available for ring_adddrop: both half rings are bus couplers")
     _check_gap("gap_drop", gap_drop)
     c = gf.Component()
     kw = dict(radius=radius, width=width, bus_width=bus_width, pulley_angle_deg=pulley_angle_deg,

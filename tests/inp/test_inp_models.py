@@ -89,7 +89,9 @@ def test_dbr_bragg_and_tuning():
     neff = float(M.mode_params("shallow", width_um=2.0, wl_um=float(r["bragg_nm"]) / 1e3)["n_eff"])
     assert float(r["bragg_nm"]) == pytest.approx(2 * neff * 238.45, abs=0.02)
     r2 = M.dbr_laser_metrics(grating_period_nm=238.55)
-    assert float(r2["bragg_nm"] - r["bragg_nm"]) == pytest.approx(2 * ng * 0.1, rel=0.05)
+    n0 = float(M.mode_params("shallow", width_um=2.0)["n_eff"])
+    # d lambda_B / d Lambda = 2 n_eff / (1 - 2 Lambda dn/dlambda) = 2 n_eff^2 / n_g
+    assert float(r2["bragg_nm"] - r["bragg_nm"]) == pytest.approx(2 * n0**2 / ng * 0.1, rel=0.02)
     assert float(r["tuning_range_nm"]) >= 3.2
     R, _, _ = M.dbr_mirror(300.0)
     assert 0.5 < float(R) < 1.0

@@ -19,14 +19,14 @@ t_s = st.floats(95.0, 105.0)
 loss_s = st.floats(0.0, 100.0)
 
 STRATEGIES = {
-    "ring_arc": st.fixed_dictionaries(dict(wl=wl_s, length_um=st.floats(1.0, 5000.0), radius_um=st.floats(400.0, 2000.0),
+    "ring_arc": st.fixed_dictionaries(dict(wl=wl_s, length_um=st.floats(1.0, 5000.0), radius_um=st.floats(500.0, 2000.0),
                                            width_um=w_s, thickness_nm=t_s, loss_dB_per_m=loss_s,
                                            delta_T_K=st.floats(-10.0, 50.0))),
-    "ring_coupler_point": st.fixed_dictionaries(dict(wl=wl_s, radius_um=st.floats(400.0, 2000.0), width_um=w_s,
+    "ring_coupler_point": st.fixed_dictionaries(dict(wl=wl_s, radius_um=st.floats(500.0, 2000.0), width_um=w_s,
                                                      bus_width_um=st.just(2.8), gap_um=st.floats(1.0, 4.0),
                                                      thickness_nm=t_s, loss_dB_per_m=loss_s,
                                                      interaction_length_um=st.floats(50.0, 300.0))),
-    "ring_coupler_pulley": st.fixed_dictionaries(dict(wl=wl_s, radius_um=st.floats(400.0, 2000.0), width_um=w_s,
+    "ring_coupler_pulley": st.fixed_dictionaries(dict(wl=wl_s, radius_um=st.floats(500.0, 2000.0), width_um=w_s,
                                                       bus_width_um=st.floats(2.2, 2.8), gap_um=st.floats(1.0, 4.0),
                                                       thickness_nm=t_s, pulley_angle_deg=st.floats(1.0, 60.0),
                                                       loss_dB_per_m=loss_s)),
