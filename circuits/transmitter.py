@@ -252,10 +252,28 @@ def _interp_c(x, xp, fp):
     return np.interp(x, xp, fp.real) + 1j * np.interp(x, xp, fp.imag)
 
 
+@functools.partial(__import__("jax").jit, static_argnames=("pm_length_um",))
+def _vpi_jit(wb, etch, core, bg, eo, pm_length_um):
+    from ..models import inp as M
+
+    return M.pm_vpi_V(length_um=pm_length_um, width_um=1.5 + wb, etch_um=etch, core_um=core, core_bandgap_um=bg,
+                      eo_rel=eo)
+
+
+@functools.partial(__import__("jax").jit, static_argnames=("max_tuning_current_mA", "tec_span_K"))
+def _laser_jit(wb, core, bg, gp, max_tuning_current_mA, tec_span_K):
+    from ..models import inp as M
+
+    las = M.dbr_laser_metrics(width_bias_um=wb, core_um=core, core_bandgap_um=bg, grating_period_error_nm=gp,
+                              max_tuning_current_mA=max_tuning_current_mA, tec_span_K=tec_span_K,
+                              mu_range=(-20, 20))
+    return {"reachable": las["reachable"], "tuning_range_nm": las["tuning_range_nm"]}
+
+
 def transmitter_metrics_batch(*, width_bias_um=0.0, deep_etch_below_core_um=1.0, core_thickness_um=0.5,
                               core_bandgap_um=1.25, mmi_width_bias_um=0.0, arm_loss_imbalance_dB=0.0,
                               eo_coefficient_rel=1.0, grating_period_error_nm=0.0, pm_length_um=1500.0,
-                              max_tuning_current_mA=12.0) -> dict[str, np.ndarray]:
+                              max_tuning_current_mA=12.0, tec_span_K=0.0) -> dict[str, np.ndarray]:
     """Vectorised per-die metrics from process variations (arrays broadcast together).
 
     Same physics as the circuits, in closed form: V_pi from the EO model with the table's
@@ -272,8 +290,15 @@ def transmitter_metrics_batch(*, width_bias_um=0.0, deep_etch_below_core_um=1.0,
     wb, etch, core, bg, mw, arm, eo, gp = arrs
     check_range("mmi_width_bias_um", mw, -0.3, 0.3, "um")
     check_range("core_bandgap_um", bg, 1.20, 1.30, "um")
-    vpi = np.asarray(M.pm_vpi_V(length_um=pm_length_um, width_um=1.5 + wb, etch_um=etch, core_um=core,
-                                core_bandgap_um=bg, eo_rel=eo))
+    check_range("eo_coefficient_rel", eo, 0.05, 20.0)
+    # table-range checks on the extremes, eagerly (inside jit the tables cannot raise)
+    from ..models.inp_modes import load_inp_table
+
+    ext = [np.array([x.min(), x.max()]) for x in (wb, etch, core)]
+    load_inp_table("deep").check_coords(width_um=1.5 + ext[0], etch_um=ext[1], core_um=ext[2], wl_um=LAMBDA0_UM)
+    load_inp_table("shallow").check_coords(width_um=2.0 + ext[0], etch_um=0.1, core_um=ext[2], wl_um=LAMBDA0_UM)
+    M.eo_calibration()  # cached concrete calibration, computed outside the trace
+    vpi = np.asarray(_vpi_jit(wb, etch, core, bg, eo, float(pm_length_um)))
     dw, T1, T2 = _mmi_grid()
     s_top, s_bot = _interp_c(mw, dw, T1[:, 0, 0]), _interp_c(mw, dw, T1[:, 1, 0])
     c_top, c_bot = _interp_c(mw, dw, T2[:, 0, 0]), _interp_c(mw, dw, T2[:, 0, 1])
@@ -282,10 +307,11 @@ def transmitter_metrics_batch(*, width_bias_um=0.0, deep_etch_below_core_um=1.0,
     B = np.abs(s_bot * c_bot) * arm_amp * 10 ** (-arm / 20)
     vis = 20 * np.log10((A + B) / np.maximum(np.abs(A - B), 1e-12))
     il = -20 * np.log10(A + B)
-    las = M.dbr_laser_metrics(width_bias_um=wb, core_um=core, core_bandgap_um=bg, grating_period_error_nm=gp,
-                              max_tuning_current_mA=max_tuning_current_mA)
+    check_range("max_tuning_current_mA", max_tuning_current_mA, 0.0, 50.0, "mA")
+    check_range("tec_span_K", tec_span_K, 0.0, 40.0, "K")
+    las = _laser_jit(wb, core, bg, gp, float(max_tuning_current_mA), float(tec_span_K))
     reach = np.asarray(las["reachable"])
-    mus = np.asarray(las["mu"])
+    mus = np.arange(-20, 21)
     tmask = (mus >= TARGET_LINES[0]) & (mus <= TARGET_LINES[-1])
     return {
         "vpi_V": vpi,

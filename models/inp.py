@@ -384,6 +384,8 @@ def dbr_laser_metrics(*, grating_period_nm=238.45, rear_dbr_um=300.0, gain_um=40
     mode spacing, k_c, and the boolean mask of reachable comb lines for mu in ``mu_range``.
     A comb line is reachable when the Bragg peak can be tuned to within half a cavity mode spacing
     of it (the phase section then aligns a cavity mode; its 2 pi capability is checked).
+    ``tec_span_K`` is the +- range of the chip's TEC set-point around 25 C: it moves the whole
+    tuning window by +- ``thermal_tuning_nm_per_K * tec_span_K`` (heating red, cooling blue).
     """
     check_range("grating_period_nm", grating_period_nm, 230.0, 250.0, "nm")
     check_range("max_tuning_current_mA", max_tuning_current_mA, 0.0, 50.0, "mA")
@@ -408,7 +410,7 @@ def dbr_laser_metrics(*, grating_period_nm=238.45, rear_dbr_um=300.0, gain_um=40
     # phase section: 2 pi round-trip capability at the same current into its smaller volume
     n_ph = carrier_density_per_m3(max_tuning_current_mA, jnp.asarray(phase_um) * w * core_um)
     phase_ok = 2 * gam * (-LASER.dn_dN_m3) * n_ph * jnp.asarray(phase_um) * 1e3 >= lam_b
-    lo = lam_b - dlam_cur - spacing_nm / 2
+    lo = lam_b - dlam_cur - dlam_th - spacing_nm / 2
     hi = lam_b + dlam_th + spacing_nm / 2
     mus = np.arange(mu_range[0], mu_range[1] + 1)
     lines = jnp.asarray(comb_line_wavelengths_nm(mus))
@@ -416,7 +418,7 @@ def dbr_laser_metrics(*, grating_period_nm=238.45, rear_dbr_um=300.0, gain_um=40
     tau_in = 2 * ng * l_cav * 1e-6 / C_M_PER_S
     k_c = (1 - r_front) / (tau_in * jnp.sqrt(r_front))
     return {
-        "bragg_nm": lam_b, "tuning_range_nm": dlam_cur + dlam_th, "current_tuning_nm": dlam_cur,
+        "bragg_nm": lam_b, "tuning_range_nm": dlam_cur + 2 * dlam_th, "current_tuning_nm": dlam_cur,
         "thermal_tuning_nm_per_K": lam_b * dn_dt / ng, "mode_spacing_nm": spacing_nm,
         "r_front": r_front, "r_rear": r_rear, "kappa_per_cm": kappa * 1e4, "k_c_per_s": k_c,
         "phase_section_ok": phase_ok, "mu": mus, "reachable": reach,

@@ -37,7 +37,7 @@ __all__ = ["wafer_rng", "correlation_factor", "sample_wafer", "sample_defects", 
 #: Number of independent instances per die of each parameter that has die-local mismatch
 #: (parameters not listed have one instance per die). Names follow pdk/<platform>/process.py.
 INSTANCES: dict[str, dict[str, int]] = {
-    "inp": {"mmi_width_bias_um": 6, "arm_loss_imbalance_dB": 3, "eo_coefficient_rel": 6},
+    "inp": {"mmi_width_bias_um": 6, "arm_loss_imbalance_dB": 3, "eo_coefficient_ln": 6},
     "sin": {},
 }
 
@@ -54,7 +54,29 @@ def _chol(positions_key: bytes, n: int, corr_length_mm: float) -> np.ndarray:
     d2 = ((pos[:, None, :] - pos[None, :, :]) ** 2).sum(-1)
     cov = np.exp(-d2 / (2 * corr_length_mm**2))
     cov[np.diag_indices(n)] += 1e-9  # jitter: dies closer than the correlation length are near-singular
-    return np.linalg.cholesky(cov)
+    return _cholesky_deterministic(cov)
+
+
+def _cholesky_deterministic(a: np.ndarray) -> np.ndarray:
+    """Cholesky factor with elementwise numpy only (no BLAS/LAPACK).
+
+    LAPACK and BLAS results depend on the number of threads and the CPU kernel, so a study run in
+    a Dask worker (one thread) would differ in the last bits from the same study in-process; this
+    column-by-column (Cholesky-Crout) form gives the same bits everywhere.
+    """
+    n = a.shape[0]
+    L = np.zeros_like(a)
+    for j in range(n):
+        s = a[j, j] - (L[j, :j] * L[j, :j]).sum()
+        L[j, j] = np.sqrt(s)
+        if j + 1 < n:
+            L[j + 1:, j] = (a[j + 1:, j] - (L[j + 1:, :j] * L[j, :j]).sum(axis=1)) / L[j, j]
+    return L
+
+
+def _matvec(L: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """L @ z without BLAS (bit-identical across thread counts)."""
+    return (L * z[None, :]).sum(axis=1)
 
 
 def correlation_factor(positions_mm: np.ndarray, corr_length_mm: float) -> np.ndarray:
@@ -85,7 +107,7 @@ def sample_wafer(process: ProcessData, positions_mm: np.ndarray, wafer_radius_mm
         s_ww = p.sigma_within_wafer
         radial = rng.normal(0.0, s_ww * np.sqrt(p.radial_fraction * 12.0)) * rho if s_ww and p.radial_fraction else 0.0
         s_field = s_ww * np.sqrt(1.0 - p.radial_fraction)
-        field = correlation_factor(pos, p.corr_length_mm) @ rng.standard_normal(n) * s_field if s_field else 0.0
+        field = _matvec(correlation_factor(pos, p.corr_length_mm), rng.standard_normal(n)) * s_field if s_field else 0.0
         local = rng.normal(0.0, p.sigma_local, size=(n, k)) if p.sigma_local else np.zeros((n, k))
         out[name] = (p.nominal + w + np.asarray(radial + field).reshape(-1, 1) * np.ones((1, k))) + local
     return out, sample_defects(process, n, rng)

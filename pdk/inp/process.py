@@ -43,12 +43,15 @@ def get_process() -> ProcessData:
                          sigma_wafer=0.0, sigma_within_wafer=0.05, sigma_local=0.15, corr_length_mm=5.0,
                          source="sidewall roughness and contact absorption differences between the two "
                          "arms of one MZI [T]"),
-        ProcessParameter(name="eo_coefficient_rel", unit="1", nominal=1.0,
-                         sigma_wafer=0.10, sigma_within_wafer=0.15, sigma_local=0.05, corr_length_mm=15.0,
+        ProcessParameter(name="eo_coefficient_ln", unit="1 (natural log of the EO coefficient factor)", nominal=0.0,
+                         sigma_wafer=0.20, sigma_within_wafer=0.30, sigma_local=0.34, corr_length_mm=15.0,
                          calibrated=True,
-                         source="calibrated: the paper's V_pi spread 5.8 +- 1.4 V (24 %) exceeds what epitaxy "
-                         "thickness gives (1-2 %); the quadratic/band-edge coefficient depends on doping and "
-                         "background carrier profile, not geometric (physics.md 4.2)"),
+                         source="calibrated: log of the quadratic electro-optic coefficient factor (eo_rel = "
+                         "exp(x), log-normal so it stays positive). V_pi ~ eo_rel^-1/2 for the quadratic term (the Pockels term dilutes it), so sigma_ln 0.50 gives "
+                         "sigma(V_pi)/V_pi ~ 0.2, the paper's 5.8 +- 1.4 V over 120 modulators (about +-1.1 V "
+                         "without its 3 failed devices). Geometry alone (core thickness 1-2 %, bandgap +-8 nm "
+                         "-> +-3 % in V_pi) cannot explain it; doping/background-carrier profile and band-edge "
+                         "detuning are not geometric (physics.md 4.2). Local term = PM-to-PM mismatch in one die"),
     ]
     d = [
         DefectModel(name="pm_failure", p_fail=3 / 120,

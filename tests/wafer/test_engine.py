@@ -114,9 +114,9 @@ def test_bad_input():
 
 def test_process_override_file(tmp_path):
     f = tmp_path / "proc.yaml"
-    f.write_text("inp:\n  eo_coefficient_rel: {sigma_wafer: 0.0, sigma_within_wafer: 0.0, sigma_local: 0.0}\n")
+    f.write_text("inp:\n  eo_coefficient_ln: {sigma_wafer: 0.0, sigma_within_wafer: 0.0, sigma_local: 0.0}\n")
     cfg = make_config("inp", 50, seed=1, process_path=str(f))
-    assert cfg.process["inp"]["eo_coefficient_rel"].sigma_total == 0.0
+    assert cfg.process["inp"]["eo_coefficient_ln"].sigma_total == 0.0
     f.write_text("inp:\n  eo_coefficient: {sigma_wafer: 0.0}\n")
     with pytest.raises(InputError, match="unknown parameter"):
         make_config("inp", 50, seed=1, process_path=str(f))
@@ -129,3 +129,21 @@ def test_cli_plots(tmp_path):
     s = json.loads(r.stdout)
     assert any(p.endswith("wafer_pass_fail.png") for p in s["plots"])
     assert all(Path(p).stat().st_size > 1000 for p in s["plots"])
+
+
+def test_reproduces_the_article_inp(tmp_path):
+    """Issue 7: `qchipnet yield --platform inp --dies 5000 --seed 1` against the article's chip statistics."""
+    s = run_study(make_config("inp", 5000, seed=1), tmp_path / "inp", progress=False)
+    assert s["modulator_yield"] == pytest.approx(0.975, abs=0.015)
+    v = s["metrics"]["vpi_V"]
+    assert v["mean"] == pytest.approx(5.8, abs=0.4) and 1.0 <= v["std"] <= 1.8
+    vis = s["metrics"]["im_visibility_dB"]
+    assert vis["mean"] == pytest.approx(33.8, abs=2.0) and 3.5 <= vis["std"] <= 7.5
+
+
+def test_reproduces_the_article_sin(tmp_path):
+    """Intrinsic Q of the server rings: 20.0 +- 2.8 million in the article."""
+    s = run_study(make_config("sin", 5000, seed=1), tmp_path / "sin", progress=False)
+    q = s["metrics"]["q_intrinsic"]
+    assert q["mean"] == pytest.approx(20.0e6, rel=0.05) and q["std"] == pytest.approx(2.8e6, rel=0.25)
+    assert s["metrics"]["fsr_GHz"]["mean"] == pytest.approx(30.03, abs=0.03)
