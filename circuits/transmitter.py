@@ -2,7 +2,7 @@
 own netlists, metric extraction, and a vectorised Monte-Carlo path.
 
 - :func:`mzm_circuit`: sax circuit of ``components.inp.mzm`` (MMIs by mode propagation, PM arms).
-- :func:`im_metrics`: T(V) of one IM (top RF arm driven, reverse bias), visibility (= extinction
+- :func:`im_metrics`: T(V) of one IM (the DRIVE_ARM arm driven, reverse bias), visibility (= extinction
   ratio, physics.md 4.3) in dB, insertion loss, chirp (phase of the output field between the
   on and off states).
 - :func:`chip_circuit`: the chip (``components.chips.transmitter_chip``) as one sax circuit; the
@@ -21,12 +21,13 @@ from typing import Any
 import numpy as np
 
 from ..constants import LAMBDA0_UM
-from ..validate import check_range
+from ..validate import InputError, check_range
 
 __all__ = [
     "SNS_TARGETS",
     "mzm_circuit",
     "im_metrics",
+    "DRIVE_ARM",
     "chip_circuit",
     "evaluate_transmitter",
     "transmitter_metrics_batch",
@@ -84,9 +85,47 @@ def mzm_circuit(pm_length: float = 1500.0):
         return _circuit(c)
 
 
+#: The RF-driven arm of every IM. Reverse bias adds electro-absorption loss to the driven arm at
+#: the null; driving the bottom arm makes that loss offset the 2x2 combiner's systematic
+#: imbalance (top output favoured by the mode-propagation model at the drawn geometry) instead of
+#: adding to it: 34.2 dB extinction at the nominal geometry, against 31.3 dB for the top arm.
+#: A designer picks the arm this way once the MMI model gives the sign of the imbalance.
+DRIVE_ARM = "bottom"
+
+
+#: Extinction floor from the TM-polarised fraction of the laser light: the TE-designed MZI does not
+#: null TM (different EO coefficient and phase), so TM leaks through at the null. A polarisation
+#: extinction ratio of 40 dB is typical of InP DBR lasers (TE gain of compressively strained MQW;
+#: physics.md 4.3 names TM leakage as the practical cap of ER) [T]. ER_eff = -10 log10(10^(-ER/10)
+#: + 10^(-40/10)): it caps the upper tail of the visibility distribution near 40 dB.
+TM_LEAKAGE_DB = 40.0
+
+
+def _with_tm_floor(er_dB, floor_dB: float | None = None):
+    f = TM_LEAKAGE_DB if floor_dB is None else floor_dB
+    if not np.isfinite(f):
+        return er_dB
+    return -10 * np.log10(10 ** (-np.asarray(er_dB) / 10) + 10 ** (-f / 10))
+
+
+def _arm_settings(drive_arm: str, volts, arm_loss_imbalance_dB: float = 0.0) -> dict:
+    """Instance settings of one IM: voltage on the driven arm, process loss imbalance on the bottom arm."""
+    if drive_arm not in ("top", "bottom"):
+        raise InputError(f"drive_arm = {drive_arm!r}; choose 'top' or 'bottom'")
+    bot: dict = {"loss_imbalance_dB": arm_loss_imbalance_dB}
+    if drive_arm == "bottom":
+        return {"pm_bot": {**bot, "voltage": volts}}
+    return {"pm_top": {"voltage": volts}, "pm_bot": bot}
+
+
 def im_metrics(*, pm_length: float = 1500.0, wl: float = LAMBDA0_UM, v_max: float = 14.0,
-               circuit=None, arm_loss_imbalance_dB: float = 0.0, npts: int = 1401) -> dict[str, Any]:
-    """Transmission vs reverse voltage on the top RF arm and the derived metrics of one IM."""
+               circuit=None, arm_loss_imbalance_dB: float = 0.0, npts: int = 1401,
+               drive_arm: str = DRIVE_ARM, tm_floor_dB: float | None = None) -> dict[str, Any]:
+    """Transmission vs reverse voltage on the driven arm (:data:`DRIVE_ARM`) and the IM's metrics.
+
+    ``visibility_dB`` includes the TM-leakage floor (:data:`TM_LEAKAGE_DB`; ``tm_floor_dB`` overrides
+    it, ``float('inf')`` removes it); ``visibility_te_only_dB`` is the TE circuit alone.
+    """
     from scipy.optimize import minimize_scalar
 
     check_range("v_max", v_max, 1.0, 15.0, "V")
@@ -94,7 +133,7 @@ def im_metrics(*, pm_length: float = 1500.0, wl: float = LAMBDA0_UM, v_max: floa
     v = np.linspace(0.0, v_max, npts)
 
     def s21(volts):
-        S = circ(wl=wl, pm_top={"voltage": volts}, pm_bot={"loss_imbalance_dB": arm_loss_imbalance_dB})
+        S = circ(wl=wl, **_arm_settings(drive_arm, volts, arm_loss_imbalance_dB))
         return np.asarray(S["o1", "o2"])
 
     t = np.abs(s21(v)) ** 2
@@ -107,7 +146,8 @@ def im_metrics(*, pm_length: float = 1500.0, wl: float = LAMBDA0_UM, v_max: floa
     on, off = complex(s21(v_on)), complex(s21(min(v_min + 0.05, v_max)))
     return {
         "voltage_V": v, "transmission": t, "t_max": t_max, "t_min": max(t_min, 1e-30), "v_on_V": v_on, "v_off_V": v_min,
-        "visibility_dB": 10 * np.log10(t_max / max(t_min, 1e-30)),
+        "visibility_dB": float(_with_tm_floor(10 * np.log10(t_max / max(t_min, 1e-30)), tm_floor_dB)),
+        "visibility_te_only_dB": 10 * np.log10(t_max / max(t_min, 1e-30)),
         "insertion_loss_dB": -10 * np.log10(t_max),
         "chirp_rad": float(np.angle(off / on)),
     }
@@ -125,7 +165,7 @@ def chip_circuit(width: float = 4600.0, height: float = 2000.0, pm_length: float
 
 
 def _im_settings(voltages: dict[str, float]) -> dict:
-    return {im: {"pm_top": {"voltage": v}} for im, v in voltages.items()}
+    return {im: _arm_settings(DRIVE_ARM, v) for im, v in voltages.items()}
 
 
 def evaluate_transmitter(*, pm_length_um: float = 1500.0, mmi_imbalance_dB: float | None = None,
@@ -270,6 +310,19 @@ def _laser_jit(wb, core, bg, gp, max_tuning_current_mA, tec_span_K):
     return {"reachable": las["reachable"], "tuning_range_nm": las["tuning_range_nm"]}
 
 
+@functools.lru_cache(maxsize=8)
+def _nominal_null_voltage_V(pm_length_um: float) -> float:
+    """Null (off) voltage of the nominal IM circuit (computed once per length)."""
+    return float(im_metrics(pm_length=pm_length_um)["v_off_V"])
+
+
+@functools.lru_cache(maxsize=8)
+def _nominal_vpi_V(pm_length_um: float) -> float:
+    from ..models import inp as M
+
+    return float(M.pm_vpi_V(length_um=pm_length_um))
+
+
 def transmitter_metrics_batch(*, width_bias_um=0.0, deep_etch_below_core_um=1.0, core_thickness_um=0.5,
                               core_bandgap_um=1.25, mmi_width_bias_um=0.0, arm_loss_imbalance_dB=0.0,
                               eo_coefficient_rel=1.0, grating_period_error_nm=0.0, pm_length_um=1500.0,
@@ -303,9 +356,15 @@ def transmitter_metrics_batch(*, width_bias_um=0.0, deep_etch_below_core_um=1.0,
     s_top, s_bot = _interp_c(mw, dw, T1[:, 0, 0]), _interp_c(mw, dw, T1[:, 1, 0])
     c_top, c_bot = _interp_c(mw, dw, T2[:, 0, 0]), _interp_c(mw, dw, T2[:, 0, 1])
     arm_amp = 10 ** (-(float(M.pm_loss_dB(0.0, length_um=pm_length_um))) / 20)
-    A = np.abs(s_top * c_top) * arm_amp
-    B = np.abs(s_bot * c_bot) * arm_amp * 10 ** (-arm / 20)
-    vis = 20 * np.log10((A + B) / np.maximum(np.abs(A - B), 1e-12))
+    # electro-absorption of the driven arm at the null: the null voltage of the nominal circuit,
+    # scaled with the die's V_pi (the EO phase is what sets the null); see DRIVE_ARM
+    v_off = _nominal_null_voltage_V(float(pm_length_um)) * vpi / _nominal_vpi_V(float(pm_length_um))
+    ea_dB = np.asarray(M.pm_loss_dB(np.clip(v_off, 0.0, 15.0), length_um=pm_length_um)) - float(
+        M.pm_loss_dB(0.0, length_um=pm_length_um))
+    ea_top, ea_bot = (ea_dB, 0.0) if DRIVE_ARM == "top" else (0.0, ea_dB)
+    A = np.abs(s_top * c_top) * arm_amp * 10 ** (-ea_top / 20)
+    B = np.abs(s_bot * c_bot) * arm_amp * 10 ** (-(arm + ea_bot) / 20)
+    vis = _with_tm_floor(20 * np.log10((A + B) / np.maximum(np.abs(A - B), 1e-12)))
     il = -20 * np.log10(A + B)
     check_range("max_tuning_current_mA", max_tuning_current_mA, 0.0, 50.0, "mA")
     check_range("tec_span_K", tec_span_K, 0.0, 40.0, "K")

@@ -32,19 +32,6 @@ class _Stages:
         return out
 
 
-def _unavailable(exc: Exception) -> dict:
-    return {"status": "unavailable", "reason": f"{type(exc).__name__}: {exc}"}
-
-
-def _missing_module(exc: Exception) -> bool:
-    """A collaborator module of qchipnet that does not exist yet (not a bug inside an existing one)."""
-    return isinstance(exc, ModuleNotFoundError) and str(getattr(exc, "name", "")).startswith("qchipnet.")
-
-
-def _failed(exc: Exception) -> dict:
-    return {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
-
-
 def _call_with(fn, values: dict) -> dict:
     """Call an evaluator with the design values its signature accepts (names with units match)."""
     params = inspect.signature(fn).parameters
@@ -54,12 +41,7 @@ def _call_with(fn, values: dict) -> dict:
 def _masks(design, out: Path, echo, drc: str = "full") -> dict:
     from .mask import build_masks
 
-    try:
-        s = build_masks(design, out / "masks", drc=drc, thumbnails=True, log=echo)
-    except Exception as exc:
-        if _missing_module(exc):
-            return _unavailable(exc)
-        raise
+    s = build_masks(design, out / "masks", drc=drc, thumbnails=True, log=echo)
     for e in s["wafers"] + s["chips"]:
         for k in ("gds", "manifest", "thumbnail"):
             if e.get(k):
@@ -68,39 +50,43 @@ def _masks(design, out: Path, echo, drc: str = "full") -> dict:
 
 
 def _ring(design) -> dict:
-    try:
-        from ..circuits.ring import evaluate_ring
-    except Exception as exc:
-        if _missing_module(exc):
-            return _unavailable(exc)
-        raise
-    from ..validate import QchipnetError
+    """Server ring metrics from its cell, plus the arrays the report plots (spectrum, D_int)."""
+    import numpy as np
+
+    from ..circuits.ring import evaluate_ring, ring_spectrum
+    from ..constants import C_M_PER_S
 
     r = design.server_ring
-    try:
-        res = _call_with(evaluate_ring, {"radius_um": r.radius_um, "width_um": r.width_um, "gap_um": r.gap_um,
-                                     "thickness_nm": r.thickness_nm, "bus_width_um": r.bus_width_um,
-                                         "spectrum": True, "with_spectrum": True})
-    except QchipnetError as exc:
-        return _failed(exc)
-    return {"status": "ok", **to_jsonable(res)}
+    values = {"radius_um": r.radius_um, "width_um": r.width_um, "gap_um": r.gap_um, "thickness_nm": r.thickness_nm,
+              "bus_width_um": r.bus_width_um}
+    res = _call_with(evaluate_ring, values)
+    sp = _call_with(ring_spectrum, values)
+    nu, nu0 = C_M_PER_S / (np.asarray(sp["wl_um"]) * 1e-6), C_M_PER_S / (sp["wl_res_um"] * 1e-6)
+    spectrum = {"detuning_MHz": ((nu - nu0) / 1e6).tolist(), "transmission": np.asarray(sp["T"]).tolist()}
+    dint = {"mode": list(res["mode_numbers"]), "dint_MHz": list(res["D_int_over_2pi_MHz"])}
+    return {"status": "ok", **to_jsonable(res), "spectrum": spectrum, "dint": dint}
 
 
 def _transmitter(design) -> dict:
-    try:
-        from ..circuits.transmitter import evaluate_transmitter
-    except Exception as exc:
-        if _missing_module(exc):
-            return _unavailable(exc)
-        raise
-    from ..validate import QchipnetError
+    """Transmitter metrics from the chip circuit, plus the IM transfer curve and the DBR tuning map."""
+    import numpy as np
+
+    from ..circuits.transmitter import evaluate_transmitter, im_metrics
+    from ..models.inp import comb_line_wavelengths_nm, dbr_laser_metrics
 
     t = design.transmitter
-    try:
-        res = _call_with(evaluate_transmitter, {k: getattr(t, k) for k in type(t).model_fields})
-    except QchipnetError as exc:
-        return _failed(exc)
-    return {"status": "ok", **to_jsonable(res)}
+    values = {k: getattr(t, k) for k in type(t).model_fields}
+    res = _call_with(evaluate_transmitter, values)
+    im = im_metrics(pm_length=t.pm_length_um) if hasattr(t, "pm_length_um") else im_metrics()
+    i_mA = np.linspace(0.0, float(values.get("max_tuning_current_mA", 12.0)), 25)
+    las = dbr_laser_metrics(max_tuning_current_mA=i_mA)
+    lines = list(range(-5, 9))
+    dbr_map = {"tuning": i_mA.tolist(), "tuning_label": "DBR tuning current (mA)",
+               "wavelength_nm": (np.asarray(las["bragg_nm"]) - np.asarray(las["current_tuning_nm"])).tolist(),
+               "comb_lines": lines, "comb_wavelength_nm": np.asarray(comb_line_wavelengths_nm(np.array(lines))).tolist()}
+    im_curve = {"voltage_V": np.asarray(im["voltage_V"]).tolist(),
+                "transmission_dB": (10 * np.log10(np.maximum(np.asarray(im["transmission"]), 1e-12))).tolist()}
+    return {"status": "ok", **to_jsonable(res), "im_curve": im_curve, "dbr_map": dbr_map}
 
 
 def _network_params(design, pairs=None):
@@ -127,8 +113,8 @@ def _network(design, ring: dict, tx: dict) -> dict:
 
     from ..system import ServerMetrics, TransmitterMetrics, evaluate_network
 
-    server = ServerMetrics.from_json(ring if ring.get("status") == "ok" else {})
-    txm = TransmitterMetrics.from_json(tx if tx.get("status") == "ok" else {})
+    server = ServerMetrics.from_json(ring)
+    txm = TransmitterMetrics.from_json(tx)
     params = _network_params(design)
     evals = []
     for d in design.network.distances_km:
@@ -143,8 +129,7 @@ def _network(design, ring: dict, tx: dict) -> dict:
         p = evaluate_network(server, txm, one, distance_km=float(d))["pairs"][0]
         kr.append(p["key_rate_per_pulse"])
         plob.append(p["plob_per_pulse"])
-    return to_jsonable({"status": "ok", "source": {"server": "circuit" if ring.get("status") == "ok" else "article defaults",
-                                                   "transmitter": "circuit" if tx.get("status") == "ok" else "article defaults"},
+    return to_jsonable({"status": "ok", "source": {"server": "circuit", "transmitter": "circuit"},
                         "evaluations": evals, "design_pairs": design_eval["pairs"],
                         "network_capability_km": design_eval["network_capability_km"], "comb": design_eval["comb"],
                         "assumptions": design_eval["assumptions"],
@@ -167,16 +152,7 @@ def _yield(design, out: Path, dies: int, echo) -> dict:
         over = str(proc_path) if proc_path and plat in design.process else None
         cfg = make_config(plat, dies, design.monte_carlo.seed, process_path=over, design=design.model_dump(mode="json"))
         ydir = out / f"yield_{plat}"
-        try:
-            s = run_study(cfg, ydir, progress=False)
-        except Exception as exc:
-            from ..validate import QchipnetError
-
-            # collaborators' evaluators are still being wired in: record the failure and go on,
-            # so the masks, metrics and key rates of this run are still reported
-            studies[plat] = _unavailable(exc) if (_missing_module(exc) or isinstance(exc, QchipnetError)) else _failed(exc)
-            echo(f"    {plat}: {studies[plat]['status']}, {studies[plat]['reason']}")
-            continue
+        s = run_study(cfg, ydir, progress=False)
         figs = [p.relative_to(out).as_posix() for p in write_plots(s, ydir)]
         studies[plat] = {k: s.get(k) for k in ("platform", "dies", "seed", "yield", "yield_ci95", "failures_by_spec",
                                                "metrics", "modulator_yield", "elapsed_s")}
@@ -219,11 +195,10 @@ def run_pipeline(design_path: Path | None, out: Path, dies: int | None = None, e
     echo(f"    design {design.name!r}, hash {dhash}")
     masks = st.run("masks + DRC", _masks, design, out, echo, drc)
     ring = st.run("server ring", _ring, design)
-    if ring.get("status") != "ok":
-        echo(f"    server ring {ring['status']}: {ring['reason']}")
+    echo(f"    FSR {ring['fsr_GHz']:.4f} GHz, Q_i {ring['q_intrinsic'] / 1e6:.1f} M, D2/2pi {ring['D2_over_2pi_kHz']:.0f} kHz")
     tx = st.run("transmitter", _transmitter, design)
-    if tx.get("status") != "ok":
-        echo(f"    transmitter {tx['status']}: {tx['reason']}")
+    echo(f"    V_pi {tx['vpi_V']:.2f} V, IM visibility {tx['im_visibility_dB']:.1f} dB, "
+         f"DBR tuning {tx['dbr_tuning_range_nm']:.2f} nm")
     net = st.run("network key rates", _network, design, ring, tx)
     echo(f"    network capability N L / 2 = {net['network_capability_km']:.0f} km")
     mc = st.run("Monte Carlo yield", _yield, design, out, n, echo)

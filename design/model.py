@@ -26,9 +26,9 @@ COMB_LINES = range(-5, 9)
 class ServerRing(Frozen):
     """The Si3N4 microresonator of the server chip (default: 30.03 GHz, 2.8 um x 100 nm, R = 1 mm)."""
 
-    radius_um: float = Field(1000.0, ge=200.0, le=3000.0, description="ring radius")
+    radius_um: float = Field(997.711, ge=400.0, le=3000.0, description="ring radius (30.03 GHz FSR from the mode table, circuits.ring.design_radius_um)")
     width_um: float = Field(2.8, ge=1.0, le=6.0, description="ring waveguide width")
-    gap_um: float = Field(2.0, ge=0.8, le=5.0, description="bus-ring gap (>= WG.S.1 0.8 um)")
+    gap_um: float = Field(1.92, ge=0.8, le=5.0, description="bus-ring gap (>= WG.S.1 0.8 um; 1.92 um is critical at 1.7 dB/m)")
     thickness_nm: float = Field(100.0, ge=60.0, le=300.0, description="nitride film thickness")
     bus_width_um: float = Field(2.8, ge=1.0, le=6.0, description="bus waveguide width")
     target_fsr_GHz: float = Field(COMB_FSR_GHZ, ge=5.0, le=200.0, description="FSR the ring must hit (comb grid)")

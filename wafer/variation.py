@@ -120,6 +120,7 @@ def sample_defects(process: ProcessData, n_dies: int, rng: np.random.Generator,
     return {name: rng.binomial(per.get(name, 1), d.p_fail, size=n_dies) for name, d in sorted(process.defects.items())}
 
 
-#: Devices per die that each defect model applies to (the transmitter has 6 EO phase modulators:
-#: seed article, 120 modulators on 20 chips).
-DEVICES_PER_DIE: dict[str, dict[str, int]] = {"inp": {"pm_failure": 6}, "sin": {"ring_defect": 1}}
+#: Devices per die that each defect model applies to: the transmitter cell has 7 EO phase sections
+#: (3 IMs x 2 arms + the PM; ``n_eo_phase_sections`` in its info). The article counts 6 per chip
+#: (120 on 20 chips); the per-section failure probability 3/120 is what carries over.
+DEVICES_PER_DIE: dict[str, dict[str, int]] = {"inp": {"pm_failure": 7}, "sin": {"ring_defect": 1}}

@@ -26,7 +26,7 @@ def test_ideal_5050_mzi_reaches_the_loss_imbalance_ceiling(no_ea, a_dB):
     """Ideal 50:50 couplers: ER = ((1+a)/(1-a))^2 with a the arm field-amplitude ratio."""
     circ = T._mzm_with_ideal_combiner(1500.0, 0.0)
     circ1 = T._mzm_with_ideal_combiner.__wrapped__(1500.0, 0.0)
-    im = T.im_metrics(circuit=circ1, arm_loss_imbalance_dB=a_dB)
+    im = T.im_metrics(circuit=circ1, arm_loss_imbalance_dB=a_dB, tm_floor_dB=float("inf"))
     a = 10 ** (-a_dB / 20)
     # the splitter is the 1x2 MMI model (exactly 50:50 by symmetry)
     assert im["visibility_dB"] == pytest.approx(10 * math.log10(((1 + a) / (1 - a)) ** 2), abs=0.05)
@@ -36,9 +36,23 @@ def test_ideal_5050_mzi_reaches_the_loss_imbalance_ceiling(no_ea, a_dB):
 @pytest.mark.parametrize("imb", [0.19, 0.35, 0.68])
 def test_visibility_vs_imbalance_closed_form(no_ea, imb):
     circ = T._mzm_with_ideal_combiner.__wrapped__(1500.0, imb)
-    im = T.im_metrics(circuit=circ)
+    im = T.im_metrics(circuit=circ, tm_floor_dB=float("inf"))
     r = 10 ** (imb / 10) / (1 + 10 ** (imb / 10))
     assert im["visibility_dB"] == pytest.approx(er_split(r), abs=0.05)
+
+
+def test_tm_leakage_floor_caps_extinction():
+    """ER_eff = -10 log10(10^(-ER/10) + 10^(-floor/10)): 3 dB below the floor when ER equals it."""
+    assert float(T._with_tm_floor(T.TM_LEAKAGE_DB)) == pytest.approx(T.TM_LEAKAGE_DB - 10 * math.log10(2))
+    assert float(T._with_tm_floor(20.0)) == pytest.approx(20.0, abs=0.05)
+    assert float(T._with_tm_floor(80.0)) < T.TM_LEAKAGE_DB
+
+
+def test_driving_the_compensating_arm_raises_extinction():
+    """EA loss on the driven arm offsets the combiner imbalance only on the bottom arm."""
+    top = T.im_metrics(drive_arm="top", tm_floor_dB=float("inf"))["visibility_dB"]
+    bot = T.im_metrics(drive_arm="bottom", tm_floor_dB=float("inf"))["visibility_dB"]
+    assert bot > top + 1.0
 
 
 def test_im_circuit_passive():
