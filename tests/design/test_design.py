@@ -11,7 +11,12 @@ from qchipnet.validate import InputError
 def test_default_design_is_the_reference_system():
     d = load_design()
     assert d == Design()  # the shipped YAML equals the model defaults
-    assert d.server_ring.radius_um == 1000.0 and d.server_ring.thickness_nm == 100.0
+    from qchipnet.circuits.ring import DEFAULT_GAP_UM, DEFAULT_RADIUS_UM, design_radius_um
+
+    # the design's ring is the ring the circuits evaluate: 30.03 GHz from the mode table
+    assert d.server_ring.radius_um == DEFAULT_RADIUS_UM and d.server_ring.gap_um == DEFAULT_GAP_UM
+    assert d.server_ring.radius_um == pytest.approx(design_radius_um(), rel=1e-3)
+    assert d.server_ring.thickness_nm == 100.0
     assert (d.transmitter.die_width_um, d.transmitter.die_height_um) == (4600.0, 2000.0)
     assert len(d.network.pairs) == 10 and {p.distance_km for p in d.network.pairs} == {370.0}
     assert sorted(p.comb_line for p in d.network.pairs) == [-5, -4, -3, 2, 3, 4, 5, 6, 7, 8]
@@ -35,13 +40,13 @@ def test_toml_design(tmp_path):
 
 @pytest.mark.parametrize("data, parts", [
     ({"server_ring": {"radius_mm": 1}}, ["server_ring.radius_mm", "wrong unit", "radius_um"]),
-    ({"server_ring": {"radius_um": 50000}}, ["server_ring.radius_um = 50000", "[200, 3000] um"]),
-    ({"server_ring": {"radius_um": "1 mm"}}, ["server_ring.radius_um", "'1 mm'", "um", "[200, 3000]"]),
+    ({"server_ring": {"radius_um": 50000}}, ["server_ring.radius_um = 50000", "[400, 3000] um"]),
+    ({"server_ring": {"radius_um": "1 mm"}}, ["server_ring.radius_um", "'1 mm'", "um", "[400, 3000]"]),
     ({"serverring": {}}, ["serverring", "unknown key", "server_ring"]),
     ({"network": {"pairs": [{"pair": 1, "comb_line": 12}]}}, ["network.pairs[0].comb_line = 12", "[-5, 8]"]),
     ({"detection": {"detector_efficiency": 0}}, ["detection.detector_efficiency = 0", "(0, 1]"]),
     ({"process": {"sin": {"foo": {"nominal": 1}}}}, ["process.sin", "'foo'", "thickness_nm"]),
-    ({"mask": {"doe_gap_offsets_um": [-1.5]}}, ["doe_gap_offsets_um", "0.5 um", "0.8 um"]),
+    ({"mask": {"doe_gap_offsets_um": [-1.5]}}, ["doe_gap_offsets_um", "0.42 um", "0.8 um"]),
 ])
 def test_bad_input_is_one_line_naming_key_value_range(data, parts):
     with pytest.raises(InputError) as ei:
