@@ -115,6 +115,7 @@ class WaferPlan(Frozen):
 DEFAULT_DIE_UM = {"inp": (4600.0, 2000.0), "sin": (5000.0, 3000.0)}
 
 
+@functools.lru_cache(maxsize=64)
 def wafer_plan(platform: str, die_width_um: float | None = None, die_height_um: float | None = None,
                dicing_lane_um: float = 100.0, reserved_rows_top: int = 0) -> WaferPlan:
     """The wafer plan of ``platform`` (``inp``: 3-inch transmitter wafer; ``sin``: 4-inch server wafer)."""
