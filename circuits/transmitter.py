@@ -229,7 +229,7 @@ def evaluate_transmitter(*, pm_length_um: float = 1500.0, mmi_imbalance_dB: floa
         "im_chirp_rad": im["chirp_rad"],
         "decoy_over_signal": abs(dec) ** 2 / p_sig,
         "vacuum_over_signal": abs(vac) ** 2 / p_sig,
-        "not_sending_extinction_dB": float(-10 * np.log10(abs(nosend) ** 2 / p_sig)),
+        "not_sending_extinction_dB": float(_with_tm_floor(-10 * np.log10(abs(nosend) ** 2 / p_sig))),
         "signal_decoy_phase_rad": float(np.angle(dec / sig)),
         "pm_phase_error_rad": float(max(errs)) if errs else float("nan"),
         "pm_dac_lsb_V": lsb,
