@@ -12,37 +12,15 @@ import time
 from pathlib import Path
 
 from qchipnet.design import load_design
-from qchipnet.layouts import chips as lc
+from qchipnet.cli.mask import build_wafer
 from qchipnet.layouts.export import write_layout
-from qchipnet.layouts.masks import client_wafer, drc_wafer, write_wafer
+from qchipnet.layouts.masks import drc_wafer, write_wafer
 
 
-def _client(d):
-    t = d.transmitter
-    params = {"die_width_um": t.die_width_um, "die_height_um": t.die_height_um, "pm_length_um": t.pm_length_um,
-              "voa_length_um": t.voa_length_um}
-    chip = lc.transmitter_chip(**params)
-    return client_wafer(chip, params, lc.inp_test_structures()), {"transmitter_chip": chip}
-
-
-def _server(d):
-    from qchipnet.cli.mask import server_params
-    from qchipnet.layouts.masks import server_wafer
-
-    mk = d.mask
-    sp = server_params(d)
-    chip = lc.server_chip(**sp)
-    tests = lc.sin_test_structures(loss_ring_radii_um=mk.loss_ring_radii_um, width_um=sp["width_um"])
-    mask = server_wafer(lc.server_chip, sp, gap_offsets_um=mk.doe_gap_offsets_um,
-                        width_offsets_um=mk.doe_width_offsets_um, test_structures=tests,
-                        dicing_lane_um=mk.dicing_lane_um, reserved_rows_top=mk.reserved_rows_top_sin)
-    return mask, {"server_chip": chip}
-
-
-def bench(name: str, build) -> None:
+def bench(name: str, which: str) -> None:
     d = load_design()
     t0 = time.perf_counter()
-    mask, chips = build(d)
+    mask, chips = build_wafer(d, which)
     t_build = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -66,8 +44,8 @@ def bench(name: str, build) -> None:
 
 
 def main() -> None:
-    bench("inp (client)", _client)
-    bench("sin (server)", _server)
+    bench("inp (client)", "client")
+    bench("sin (server)", "server")
 
 
 if __name__ == "__main__":

@@ -28,11 +28,31 @@ def transmitter_params(design) -> dict:
             "voa_length_um": t.voa_length_um}
 
 
+def build_wafer(design, which: str):
+    """(wafer mask, {chip name: chip cell}) of the ``server`` or ``client`` wafer of ``design``."""
+    from ..layouts import chips as lc
+    from ..layouts.masks import client_wafer, server_wafer
+
+    mk = design.mask
+    if which == "server":
+        sp = server_params(design)
+        tests = lc.sin_test_structures(loss_ring_radii_um=mk.loss_ring_radii_um, width_um=sp["width_um"])
+        wafer = server_wafer(lc.server_chip, sp, gap_offsets_um=mk.doe_gap_offsets_um,
+                             width_offsets_um=mk.doe_width_offsets_um, test_structures=tests,
+                             dicing_lane_um=mk.dicing_lane_um, reserved_rows_top=mk.reserved_rows_top_sin)
+        return wafer, {"server_chip": lc.server_chip(**sp)}
+    tp = transmitter_params(design)
+    chip = lc.transmitter_chip(**tp)
+    tests = lc.inp_test_structures(pm_lengths_um=mk.test_pm_lengths_um, mzi_lengths_um=mk.test_mzi_lengths_um,
+                                   cutback_lengths_um=mk.cutback_lengths_um, ridge_width_um=design.transmitter.ridge_width_um)
+    wafer = client_wafer(chip, tp, tests, dicing_lane_um=mk.dicing_lane_um, reserved_rows_top=mk.reserved_rows_top_inp)
+    return wafer, {"transmitter_chip": chip}
+
+
 def build_masks(design, out: Path, only: str | None = None, drc: str = "full", thumbnails: bool = False,
                 log=None) -> dict:
     """Build, write and DRC the wafers of ``design`` into ``out``; returns the summary dict."""
-    from ..layouts import chips as lc
-    from ..layouts.masks import client_wafer, drc_wafer, server_wafer, write_wafer
+    from ..layouts.masks import drc_wafer, write_wafer
     from ..pdk.drc import check_gds
     from ..validate import InputError
 
@@ -40,30 +60,14 @@ def build_masks(design, out: Path, only: str | None = None, drc: str = "full", t
         raise InputError(f"--only {only!r}: choose one of {list(WAFERS)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    mk = design.mask
     summary: dict = {"status": "ok", "wafers": [], "chips": []}
     for which in ("server", "client"):
         if only and which != only:
             continue
         t0 = time.perf_counter()
-        if which == "server":
-            sp = server_params(design)
-            chip = lc.server_chip(**sp)
-            tests = lc.sin_test_structures(loss_ring_radii_um=mk.loss_ring_radii_um, width_um=sp["width_um"])
-            wafer = server_wafer(lc.server_chip, sp, gap_offsets_um=mk.doe_gap_offsets_um,
-                                 width_offsets_um=mk.doe_width_offsets_um, test_structures=tests,
-                                 dicing_lane_um=mk.dicing_lane_um, reserved_rows_top=mk.reserved_rows_top_sin)
-            chip_name = "server_chip"
-        else:
-            tp = transmitter_params(design)
-            chip = lc.transmitter_chip(**tp)
-            tests = lc.inp_test_structures(pm_lengths_um=mk.test_pm_lengths_um, mzi_lengths_um=mk.test_mzi_lengths_um,
-                                           cutback_lengths_um=mk.cutback_lengths_um, ridge_width_um=design.transmitter.ridge_width_um)
-            wafer = client_wafer(chip, tp, tests, dicing_lane_um=mk.dicing_lane_um,
-                                 reserved_rows_top=mk.reserved_rows_top_inp)
-            chip_name = "transmitter_chip"
+        wafer, chips = build_wafer(design, which)
         build_s = time.perf_counter() - t0
-        files = write_wafer(wafer, out, {chip_name: chip})
+        files = write_wafer(wafer, out, chips)
         entry = {"platform": wafer.platform, "wafer": which, "gds": files.gds.name, "manifest": files.manifest.name,
                  "lyp": files.lyp.name, "n_dies": wafer.n_dies, "n_variants": len(wafer.manifest["variants"]),
                  "n_test_structures": len(wafer.manifest["test_structures"]), "gds_bytes": files.gds_bytes,

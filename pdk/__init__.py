@@ -89,9 +89,6 @@ def get_pdk(name: str):
 @contextlib.contextmanager
 def activated(name: str) -> Iterator[object]:
     """Activate platform ``name`` for the ``with`` block, then restore the previously active PDK."""
-    import gdsfactory as gf
-    from gdsfactory.pdk import _ACTIVE_PDK  # noqa: F401  (exists in 9.45)
-
     import gdsfactory.pdk as gpdk
 
     previous = gpdk._ACTIVE_PDK

@@ -185,7 +185,6 @@ def _write_rdb(result: DrcResult, plat, path: Path, dbu: float) -> None:
         cat.description = rules[name].rationale
         ms = result.markers[name]
         for m in ms if isinstance(ms, list) else [ms]:
-            trans = kdb.CplxTrans(dbu)
             if isinstance(m, kdb.EdgePairs):
                 for ep in m.each():
                     db.create_item(cell.rdb_id(), cat.rdb_id()).add_value(ep.to_dtype(dbu))
@@ -195,7 +194,6 @@ def _write_rdb(result: DrcResult, plat, path: Path, dbu: float) -> None:
             elif isinstance(m, kdb.Edges):
                 for e in m.each():
                     db.create_item(cell.rdb_id(), cat.rdb_id()).add_value(e.to_dtype(dbu))
-            del trans
     path.parent.mkdir(parents=True, exist_ok=True)
     db.save(str(path))
 

@@ -129,9 +129,8 @@ def summarise(cfg: StudyConfig, dies: pd.DataFrame, elapsed_s: float) -> dict:
     n = len(dies)
     k = int(dies["pass"].sum())
     lo, hi = wilson_interval(k, n)
-    metric_cols = [c for c in _metric_names(cfg, dies)]
     metrics = {}
-    for c in metric_cols:
+    for c in _metric_names(cfg, dies):
         v = dies[c].to_numpy(dtype=float)
         v = v[np.isfinite(v)]
         if v.size == 0:
@@ -162,12 +161,15 @@ def summarise(cfg: StudyConfig, dies: pd.DataFrame, elapsed_s: float) -> dict:
 
 
 def _metric_names(cfg: StudyConfig, dies: pd.DataFrame) -> list[str]:
-    skip = {"wafer", "die_id", "x_mm", "y_mm", "pair_id", "die_a", "die_b", "server_die", "pass"}
-    params = set()
-    for proc in cfg.process.values():
-        params |= set(proc.parameters)
-    return [c for c in dies.columns if c not in skip and not c.startswith("pass_")
-            and c.split("_")[0] and c.rsplit("_", 1)[0] not in params and c not in params]
+    """Metric columns: everything but identifiers, sampled process parameters and pass flags."""
+    ids = {"wafer", "die_id", "x_mm", "y_mm", "pair_id", "die_a", "die_b", "server_die", "pass"}
+    params = {name for proc in cfg.process.values() for name in proc.parameters}
+
+    def is_param(col: str) -> bool:
+        base, _, idx = col.rpartition("_")
+        return col in params or (idx.isdigit() and base in params)
+
+    return [c for c in dies.columns if c not in ids and not c.startswith("pass_") and not is_param(c)]
 
 
 def _versions() -> dict:

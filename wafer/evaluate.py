@@ -87,7 +87,7 @@ def _pair_key_rate(er_a_dB, er_b_dB, working, link: dict) -> tuple[np.ndarray, n
 TEC_SPAN_K = 15.0
 
 
-def _clip_to_table(name: str, x: np.ndarray, lo: float, hi: float, clipped: np.ndarray) -> np.ndarray:
+def _clip_to_table(x: np.ndarray, lo: float, hi: float, clipped: np.ndarray) -> np.ndarray:
     """Clip samples to the validity range of the mode tables and flag the dies that were clipped.
 
     The tables cover about +-3 sigma of the process; dies beyond are evaluated at the table edge
@@ -106,9 +106,9 @@ def _transmitter_metrics(params: dict) -> dict:
     ax = load_inp_table("deep").axis_range
     n = params["width_bias_um"].shape[0]
     clipped = np.zeros(n, dtype=bool)
-    etch = _clip_to_table("deep_etch_below_core_um", params["deep_etch_below_core_um"][:, 0], *ax("etch_um"), clipped)
-    core = _clip_to_table("core_thickness_um", params["core_thickness_um"][:, 0], *ax("core_um"), clipped)
-    bg = _clip_to_table("core_bandgap_um", params["core_bandgap_um"][:, 0], 1.20, 1.30, clipped)
+    etch = _clip_to_table(params["deep_etch_below_core_um"][:, 0], *ax("etch_um"), clipped)
+    core = _clip_to_table(params["core_thickness_um"][:, 0], *ax("core_um"), clipped)
+    bg = _clip_to_table(params["core_bandgap_um"][:, 0], 1.20, 1.30, clipped)
     m = transmitter_metrics_batch(
         width_bias_um=params["width_bias_um"][:, 0],
         deep_etch_below_core_um=etch,
