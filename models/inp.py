@@ -54,10 +54,9 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
-import sax
 
 from ..constants import C_M_PER_S, COMB_FSR_GHZ, LAMBDA0_UM
-from ..pdk.inp.tech import EpiStack
+from ..pdk.inp.geometry import EpiStack
 from ..pdk.materials import get_material
 from ..validate import InputError, check_range
 from .inp_modes import load_inp_table
@@ -94,6 +93,14 @@ __all__ = [
     "facet",
     "MODELS",
 ]
+
+
+def _reciprocal(sdict):
+    """``sax.reciprocal``, imported on first use: sax (with scikit-rf) costs seconds to import and the
+    batch evaluators that share these physics functions never build a circuit."""
+    import sax
+
+    return sax.reciprocal(sdict)
 
 WL_RANGE_UM = (1.53, 1.57)
 #: Propagation loss in dB/cm [T] (Smit 2014): passive deep/shallow ridges, p-doped modulator ridge.
@@ -443,36 +450,36 @@ def _wg(kind, wl, length, width, loss_dB_per_cm):
     neff = mode_params(kind, width_um=width, wl_um=jnp.clip(wl, *WL_RANGE_UM))["n_eff"]
     amp = 10 ** (-loss_dB_per_cm * length * 1e-4 / 20)
     t = amp * jnp.exp(2j * jnp.pi * neff * length / wl)
-    return sax.reciprocal({("o1", "o2"): t})
+    return _reciprocal({("o1", "o2"): t})
 
 
-def straight_deep(*, wl=LAMBDA0_UM, length=10.0, width=1.5, loss_dB_per_cm=LOSS_DB_PER_CM["deep"]) -> sax.SDict:
+def straight_deep(*, wl=LAMBDA0_UM, length=10.0, width=1.5, loss_dB_per_cm=LOSS_DB_PER_CM["deep"]) -> "SDict":
     """Deep ridge straight: phase from the inp_deep table, loss in dB/cm."""
     return _wg("deep", wl, length, width, loss_dB_per_cm)
 
 
-def straight_shallow(*, wl=LAMBDA0_UM, length=10.0, width=2.0, loss_dB_per_cm=LOSS_DB_PER_CM["shallow"]) -> sax.SDict:
+def straight_shallow(*, wl=LAMBDA0_UM, length=10.0, width=2.0, loss_dB_per_cm=LOSS_DB_PER_CM["shallow"]) -> "SDict":
     """Shallow ridge straight: phase from the inp_shallow table, loss in dB/cm."""
     return _wg("shallow", wl, length, width, loss_dB_per_cm)
 
 
-def bend_deep(*, wl=LAMBDA0_UM, length=235.6, width=1.5, loss_dB_per_cm=LOSS_DB_PER_CM["deep"]) -> sax.SDict:
+def bend_deep(*, wl=LAMBDA0_UM, length=235.6, width=1.5, loss_dB_per_cm=LOSS_DB_PER_CM["deep"]) -> "SDict":
     """Deep ridge bend (length = drawn path length from the cell's info); radiation neglected at R >= 100 um."""
     return _wg("deep", wl, length, width, loss_dB_per_cm)
 
 
-def bend_shallow(*, wl=LAMBDA0_UM, length=942.5, width=2.0, loss_dB_per_cm=LOSS_DB_PER_CM["shallow"]) -> sax.SDict:
+def bend_shallow(*, wl=LAMBDA0_UM, length=942.5, width=2.0, loss_dB_per_cm=LOSS_DB_PER_CM["shallow"]) -> "SDict":
     """Shallow ridge bend (R >= 500 um)."""
     return _wg("shallow", wl, length, width, loss_dB_per_cm)
 
 
-def transition_deep_shallow(*, wl=LAMBDA0_UM, length=50.0, loss_dB=0.1) -> sax.SDict:
+def transition_deep_shallow(*, wl=LAMBDA0_UM, length=50.0, loss_dB=0.1) -> "SDict":
     """Deep-to-shallow transition: mean-index phase, 0.1 dB mode-mismatch loss [T]."""
     _wl_check(wl)
     check_range("loss_dB", loss_dB, 0.0, 3.0, "dB")
     wl = jnp.asarray(wl)
     n = 0.5 * (mode_params("deep", width_um=1.5, wl_um=wl)["n_eff"] + mode_params("shallow", width_um=2.0, wl_um=wl)["n_eff"])
-    return sax.reciprocal({("o1", "o2"): 10 ** (-loss_dB / 20) * jnp.exp(2j * jnp.pi * n * length / wl)})
+    return _reciprocal({("o1", "o2"): 10 ** (-loss_dB / 20) * jnp.exp(2j * jnp.pi * n * length / wl)})
 
 
 def _mmi_sdict(n_in, wl, width, length, access_width, width_error):
@@ -489,21 +496,21 @@ def _mmi_sdict(n_in, wl, width, length, access_width, width_error):
     for i, pi in enumerate(ins):
         for j, po in enumerate(outs):
             sd[(pi, po)] = jnp.asarray(Ts[..., j, i])
-    return sax.reciprocal(sd)
+    return _reciprocal(sd)
 
 
-def mmi1x2(*, wl=LAMBDA0_UM, width=6.0, length=40.164, access_width=2.0, width_error=0.0) -> sax.SDict:
+def mmi1x2(*, wl=LAMBDA0_UM, width=6.0, length=40.164, access_width=2.0, width_error=0.0) -> "SDict":
     """1x2 MMI by mode propagation (ports: o1 in; o2 top, o3 bottom out). Not jit-traceable (scipy)."""
     return _mmi_sdict(1, wl, width, length, access_width, width_error)
 
 
-def mmi2x2(*, wl=LAMBDA0_UM, width=8.0, length=281.668, access_width=2.0, width_error=0.0) -> sax.SDict:
+def mmi2x2(*, wl=LAMBDA0_UM, width=8.0, length=281.668, access_width=2.0, width_error=0.0) -> "SDict":
     """2x2 MMI by mode propagation (o1 top-left, o2 bottom-left, o3 bottom-right, o4 top-right)."""
     return _mmi_sdict(2, wl, width, length, access_width, width_error)
 
 
 def phase_modulator(*, wl=LAMBDA0_UM, length=1500.0, voltage=0.0, width=1.5, passive_length=0.0,
-                    core_bandgap=1.25, eo_rel=1.0, loss_imbalance_dB=0.0) -> sax.SDict:
+                    core_bandgap=1.25, eo_rel=1.0, loss_imbalance_dB=0.0) -> "SDict":
     """EO phase modulator section: n_eff phase + EO phase(V) + doped-ridge and EA loss.
 
     ``passive_length`` is the drawn deep-ridge length outside the electrode (isolation, tapers);
@@ -517,20 +524,20 @@ def phase_modulator(*, wl=LAMBDA0_UM, length=1500.0, voltage=0.0, width=1.5, pas
                         eo_rel=eo_rel)
     loss = pm_loss_dB(voltage, length_um=length) + LOSS_DB_PER_CM["deep"] * passive_length * 1e-4 + loss_imbalance_dB
     t = 10 ** (-loss / 20) * jnp.exp(2j * jnp.pi * neff * (length + passive_length) / wl + 1j * dphi)
-    return sax.reciprocal({("o1", "o2"): t})
+    return _reciprocal({("o1", "o2"): t})
 
 
-def dbr_laser(*, wl=LAMBDA0_UM, rear_dbr_length=300.0, front_dbr_length=100.0, gain_length=400.0) -> sax.SDict:
+def dbr_laser(*, wl=LAMBDA0_UM, rear_dbr_length=300.0, front_dbr_length=100.0, gain_length=400.0) -> "SDict":
     """Laser as a 2-port for the chip circuit: unit emission entering at the rear port o1 leaves the
     front port o2 with the front-mirror share of the mirror losses, (1-R_f)/((1-R_f)+(1-R_r))."""
     _wl_check(wl)
     rr, _, _ = dbr_mirror(rear_dbr_length)
     rf, _, _ = dbr_mirror(front_dbr_length)
     eta = (1 - rf) / ((1 - rf) + (1 - rr))
-    return sax.reciprocal({("o1", "o2"): jnp.sqrt(eta) * jnp.ones_like(jnp.asarray(wl, dtype=float))})
+    return _reciprocal({("o1", "o2"): jnp.sqrt(eta) * jnp.ones_like(jnp.asarray(wl, dtype=float))})
 
 
-def voa(*, wl=LAMBDA0_UM, length=500.0, current=0.0, width=1.5) -> sax.SDict:
+def voa(*, wl=LAMBDA0_UM, length=500.0, current=0.0, width=1.5) -> "SDict":
     """Carrier-injection VOA: free-carrier attenuation and carrier-induced phase (chirp)."""
     _wl_check(wl)
     wl = jnp.asarray(wl)
@@ -539,14 +546,14 @@ def voa(*, wl=LAMBDA0_UM, length=500.0, current=0.0, width=1.5) -> sax.SDict:
     neff = mode_params("deep", width_um=width, wl_um=wl)["n_eff"]
     dphi = 2 * jnp.pi * length * 0.775 * LASER.dn_dN_m3 * n_car / wl
     loss = att + LOSS_DB_PER_CM["modulator"] * length * 1e-4
-    return sax.reciprocal({("o1", "o2"): 10 ** (-loss / 20) * jnp.exp(2j * jnp.pi * neff * length / wl + 1j * dphi)})
+    return _reciprocal({("o1", "o2"): 10 ** (-loss / 20) * jnp.exp(2j * jnp.pi * neff * length / wl + 1j * dphi)})
 
 
-def facet(*, wl=LAMBDA0_UM, loss_dB=2.5) -> sax.SDict:
+def facet(*, wl=LAMBDA0_UM, loss_dB=2.5) -> "SDict":
     """Spot-size converter + angled facet to a lensed fibre: coupling loss, no reflection [T]."""
     _wl_check(wl)
     check_range("loss_dB", loss_dB, 0.0, 10.0, "dB")
-    return sax.reciprocal({("o1", "o2"): 10 ** (-loss_dB / 20) * jnp.ones_like(jnp.asarray(wl, dtype=float))})
+    return _reciprocal({("o1", "o2"): 10 ** (-loss_dB / 20) * jnp.ones_like(jnp.asarray(wl, dtype=float))})
 
 
 MODELS: dict[str, Any] = {

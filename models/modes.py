@@ -216,20 +216,26 @@ class ModeTable:
         if method not in ("linear", "cubic"):
             raise InputError(f"method = {method!r}; choose 'linear' or 'cubic'")
         self.check_coords(**coords)
-        xs = jnp.broadcast_arrays(*[jnp.asarray(coords[a], dtype=jnp.float64) for a in self.axes])
-        values = jnp.asarray(self.data[quantity])
-        per_axis = []  # list of (indices [k, ...], weights [k, ...]) per axis
-        for ax, x in zip(self.axes, xs):
-            grid = jnp.asarray(self.axes[ax])
-            per_axis.append(_linear_stencil(grid, x) if method == "linear" else _lagrange_stencil(grid, x, 4))
-        out = jnp.zeros(xs[0].shape if xs else (), dtype=jnp.float64)
-        for combo in itertools.product(*[range(idx.shape[0]) for idx, _ in per_axis]):
-            idx = tuple(per_axis[d][0][k] for d, k in enumerate(combo))
-            w = 1.0
-            for d, k in enumerate(combo):
-                w = w * per_axis[d][1][k]
-            out = out + w * values[idx]
-        return out
+        xs = tuple(jnp.asarray(coords[a], dtype=jnp.float64) for a in self.axes)
+        grids = tuple(self._jax_axes())
+        return _interp_kernel(self._jax_data(quantity), grids, xs, method)
+
+    def _jax_axes(self):
+        """The axes as device arrays (converted once per table)."""
+        import jax.numpy as jnp
+
+        cache = self.__dict__.setdefault("_jax_cache", {})
+        if "axes" not in cache:
+            cache["axes"] = [jnp.asarray(a) for a in self.axes.values()]
+        return cache["axes"]
+
+    def _jax_data(self, quantity: str):
+        import jax.numpy as jnp
+
+        cache = self.__dict__.setdefault("_jax_cache", {})
+        if quantity not in cache:
+            cache[quantity] = jnp.asarray(self.data[quantity])
+        return cache[quantity]
 
     def __call__(self, quantity: str, **coords: Any):
         """Shorthand for :meth:`interp` with multilinear interpolation."""
@@ -251,6 +257,37 @@ class ModeTable:
         meta["arrays_hash"] = content_hash({k: np.asarray(v) for k, v in arrays.items()})
         js.write_text(json.dumps(meta, indent=1, sort_keys=False) + "\n")
         return npz, js
+
+
+def _interp_nd(values, grids, xs, method):
+    """Tensor-product interpolation of ``values`` on ``grids`` at ``xs`` (broadcast together)."""
+    import jax.numpy as jnp
+
+    xs = jnp.broadcast_arrays(*xs)
+    per_axis = [_linear_stencil(g, x) if method == "linear" else _lagrange_stencil(g, x, 4)
+                for g, x in zip(grids, xs)]
+    out = jnp.zeros(xs[0].shape if xs else (), dtype=jnp.float64)
+    for combo in itertools.product(*[range(idx.shape[0]) for idx, _ in per_axis]):
+        idx = tuple(per_axis[d][0][k] for d, k in enumerate(combo))
+        w = 1.0
+        for d, k in enumerate(combo):
+            w = w * per_axis[d][1][k]
+        out = out + w * values[idx]
+    return out
+
+
+_KERNEL = None
+
+
+def _interp_kernel(values, grids, xs, method):
+    """:func:`_interp_nd` compiled once per (shapes, method): one dispatch per eager call instead of
+    hundreds of small jax operations; inside an outer ``jit`` it is simply inlined."""
+    global _KERNEL
+    if _KERNEL is None:
+        import jax
+
+        _KERNEL = jax.jit(_interp_nd, static_argnums=(3,))
+    return _KERNEL(values, grids, xs, method)
 
 
 def _ensure_x64() -> None:

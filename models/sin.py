@@ -28,10 +28,9 @@ from __future__ import annotations
 import math
 
 import jax.numpy as jnp
-import sax
 
 from ..constants import LAMBDA0_UM
-from ..pdk.sin.tech import min_bend_radius_um
+from ..pdk.sin.geometry import min_bend_radius_um
 from ..validate import check_range
 from .sin_modes import COUPLER_GRID, load_coupler, load_straight, load_thermo
 
@@ -51,6 +50,14 @@ __all__ = [
     "edge_coupler",
     "MODELS",
 ]
+
+
+def _reciprocal(sdict):
+    """``sax.reciprocal``, imported on first use: sax (with scikit-rf) costs seconds to import and the
+    batch evaluators that share these physics functions never build a circuit."""
+    import sax
+
+    return sax.reciprocal(sdict)
 
 WL_RANGE_UM = (1.52, 1.58)
 LOSS_RANGE_DB_PER_M = (0.0, 1000.0)
@@ -135,10 +142,10 @@ def heater_phase_rad(*, wl=LAMBDA0_UM, heated_length_um=3161.593, delta_T_K=1.0,
 
 
 def _two_port(t):
-    return sax.reciprocal({("o1", "o2"): t})
+    return _reciprocal({("o1", "o2"): t})
 
 
-def straight(*, wl=LAMBDA0_UM, length_um=100.0, width_um=2.8, thickness_nm=100.0, loss_dB_per_m=1.7) -> sax.SDict:
+def straight(*, wl=LAMBDA0_UM, length_um=100.0, width_um=2.8, thickness_nm=100.0, loss_dB_per_m=1.7) -> "SDict":
     """Straight guide: amplitude 10^(-loss L/20), phase 2 pi n_eff L / wl."""
     _check_common(wl, width_um, thickness_nm, loss_dB_per_m)
     check_range("length_um", length_um, 0.0, 1e6, "um")
@@ -147,7 +154,7 @@ def straight(*, wl=LAMBDA0_UM, length_um=100.0, width_um=2.8, thickness_nm=100.0
 
 
 def bend(*, wl=LAMBDA0_UM, length_um=3141.593, radius_um=1000.0, width_um=2.8, thickness_nm=100.0,
-         loss_dB_per_m=1.7, delta_T_K=0.0) -> sax.SDict:
+         loss_dB_per_m=1.7, delta_T_K=0.0) -> "SDict":
     """Ring arc: like :func:`straight` (bend radiation negligible above the minimum radius) plus heating."""
     _check_common(wl, width_um, thickness_nm, loss_dB_per_m)
     check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um")
@@ -164,7 +171,7 @@ def _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, 
     pb = _amplitude(loss_dB_per_m, bus_length_um) * jnp.exp(
         1j * 2 * jnp.pi * neff(wl, bus_width_um, thickness_nm) * bus_length_um / wl)
     x = -1j * k * jnp.sqrt(pr * pb)
-    return sax.reciprocal({
+    return _reciprocal({
         ("o1", "o2"): t * pb,
         ("o4", "o3"): t * pr,
         ("o1", "o3"): x,
@@ -174,7 +181,7 @@ def _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, 
 
 def ring_coupler_point(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_width_um=2.8, gap_um=2.0,
                        thickness_nm=100.0, ring_length_um=3141.593, bus_length_um=2014.0,
-                       interaction_length_um=219.242, loss_dB_per_m=1.7) -> sax.SDict:
+                       interaction_length_um=219.242, loss_dB_per_m=1.7) -> "SDict":
     """Point coupler + lower half ring: o1->o2 bus, o4->o3 ring half, o1->o3 / o4->o2 cross."""
     _check_common(wl, width_um, thickness_nm, loss_dB_per_m)
     check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um")
@@ -186,7 +193,7 @@ def ring_coupler_point(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_wid
 def ring_coupler_pulley(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_width_um=2.2, gap_um=1.5,
                         thickness_nm=100.0, ring_length_um=3141.593, bus_length_um=350.0,
                         pulley_angle_deg=10.0, bus_radius_um=1004.0, interaction_length_um=175.2,
-                        loss_dB_per_m=1.7) -> sax.SDict:
+                        loss_dB_per_m=1.7) -> "SDict":
     """Pulley coupler + lower half ring (ports as :func:`ring_coupler_point`).
 
     ``interaction_length_um`` (= bus_radius_um x wrap angle) is implied by the angle and radius and
@@ -200,7 +207,7 @@ def ring_coupler_pulley(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_wi
 
 
 def edge_coupler(*, wl=LAMBDA0_UM, length_um=300.0, tip_width_um=0.3, width_um=2.8, thickness_nm=100.0,
-                 loss_dB_per_m=1.7, facet_loss_dB=1.5) -> sax.SDict:
+                 loss_dB_per_m=1.7, facet_loss_dB=1.5) -> "SDict":
     """Inverse taper: facet mode-mismatch loss + propagation loss; phase of the full-width guide.
 
     The phase uses n_eff of the chip-side width over the whole taper (the tip's n_eff is outside the
@@ -214,7 +221,7 @@ def edge_coupler(*, wl=LAMBDA0_UM, length_um=300.0, tip_width_um=0.3, width_um=2
 
 
 def bus_straight(*, wl=LAMBDA0_UM, length_um=100.0, width_um=2.8, thickness_nm=100.0,
-                 loss_dB_per_m=1.7) -> sax.SDict:
+                 loss_dB_per_m=1.7) -> "SDict":
     """Model of the ``bus_straight`` cell (same as :func:`straight`)."""
     return straight(wl=wl, length_um=length_um, width_um=width_um, thickness_nm=thickness_nm,
                     loss_dB_per_m=loss_dB_per_m)

@@ -51,11 +51,11 @@ class Platform:
 
     @property
     def wafer_diameter_mm(self) -> float:
-        return self.module.tech.WAFER_DIAMETER_MM
+        return importlib.import_module(f"{self.module.__name__}.geometry").WAFER_DIAMETER_MM
 
     @property
     def edge_exclusion_mm(self) -> float:
-        return self.module.tech.EDGE_EXCLUSION_MM
+        return importlib.import_module(f"{self.module.__name__}.geometry").EDGE_EXCLUSION_MM
 
 
 @functools.lru_cache(maxsize=None)

@@ -18,7 +18,8 @@ import gdsfactory as gf
 import numpy as np
 
 from ...pdk.sin.rules import RULES
-from ...pdk.sin.tech import LAYER, min_bend_radius_um
+from ...pdk.sin.geometry import POINT_COUPLER_WINDOW_UM, min_bend_radius_um, point_coupler_length_um
+from ...pdk.sin.tech import LAYER
 from ...pdk.sin.xsections import xs_sin
 from ...validate import InputError, check_range
 from .geometry import arc_points, ribbon
@@ -36,8 +37,6 @@ __all__ = [
 
 #: Minimum drawn gap: the WG spacing rule of the ``sin`` platform.
 MIN_GAP_UM = next(r.value for r in RULES if r.name == "WG.S.1")
-#: The point-coupler interaction window ends where the gap has grown by this much (coupling e^-8 lower).
-POINT_COUPLER_WINDOW_UM = 6.0
 _MAX_GAP_UM = 10.0
 
 
@@ -122,11 +121,10 @@ def ring_coupler_point(
                    (-xb, y0 + bus_width / 2)], layer=LAYER.WG)
     c.add_port("o1", center=(-xb, y0), width=bus_width, orientation=180, cross_section=xs_bus)
     c.add_port("o2", center=(xb, y0), width=bus_width, orientation=0, cross_section=xs_bus)
-    r_out = radius + width / 2
     c.info.update(dict(
         radius_um=radius, width_um=width, bus_width_um=bus_width, gap_um=gap,
         thickness_nm=thickness_nm, ring_length_um=math.pi * radius, bus_length_um=2.0 * xb,
-        interaction_length_um=2.0 * math.sqrt(2.0 * r_out * POINT_COUPLER_WINDOW_UM),
+        interaction_length_um=point_coupler_length_um(radius, width),
     ))
     return c
 

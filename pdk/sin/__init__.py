@@ -1,11 +1,22 @@
-"""Si3N4-in-SiO2 platform (``sin``)."""
+"""Si3N4-in-SiO2 platform (``sin``).
 
-from .tech import LAYER, SinStack, get_layer_stack, get_layer_views, min_bend_radius_um
-from .xsections import cross_sections, xs_heater, xs_metal, xs_sin
-from .rules import RULES
-from .process import get_process
+Names are resolved lazily (PEP 562): ``qchipnet.pdk.sin.get_process`` or ``.geometry`` import no
+layout library; ``LAYER`` or ``cross_sections`` import gdsfactory when first used.
+"""
 
-__all__ = [
-    "LAYER", "SinStack", "get_layer_stack", "get_layer_views", "min_bend_radius_um",
-    "cross_sections", "xs_heater", "xs_metal", "xs_sin", "RULES", "get_process",
-]
+import importlib
+
+_WHERE = {
+    "LAYER": "tech", "get_layer_stack": "tech", "get_layer_views": "tech",
+    "SinStack": "geometry", "min_bend_radius_um": "geometry",
+    "cross_sections": "xsections", "xs_heater": "xsections", "xs_metal": "xsections", "xs_sin": "xsections",
+    "RULES": "rules", "get_process": "process",
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,9 +11,9 @@ import functools
 
 from gdsfactory.technology import LayerLevel, LayerMap, LayerStack, LayerView, LayerViews, LogicalLayer
 from gdsfactory.typings import Layer
-from pydantic import Field
+from .geometry import EDGE_EXCLUSION_MM, THICKNESS_RANGE_NM, WAFER_DIAMETER_MM, SinStack, min_bend_radius_um
 
-from ...validate import Frozen, check_range
+nm = 1e-3
 
 __all__ = [
     "LAYER",
@@ -25,16 +25,6 @@ __all__ = [
     "THICKNESS_RANGE_NM",
     "min_bend_radius_um",
 ]
-
-nm = 1e-3
-
-#: 4-inch Si3N4 wafer (seed article: "4-inch Si3N4 wafer").
-WAFER_DIAMETER_MM = 100.0
-#: Edge exclusion of LPCVD nitride wafers (film non-uniformity and clamp ring), typical foundry value.
-EDGE_EXCLUSION_MM = 5.0
-#: Film thicknesses for which the mode tables and the bend-radius rule are valid.
-THICKNESS_RANGE_NM = (80.0, 200.0)
-
 
 class LAYER(LayerMap):
     """GDS layer map of the ``sin`` platform."""
@@ -48,30 +38,6 @@ class LAYER(LayerMap):
     FLOORPLAN: Layer = (99, 0)  # chip outline
     TEXT: Layer = (66, 0)  # labels (polygon text)
     DRC_EXCLUDE: Layer = (100, 0)  # region excluded from DRC (e.g. vendor logos)
-
-
-class SinStack(Frozen):
-    """Vertical stack of the Si3N4 platform (um unless the name says otherwise)."""
-
-    thickness_nm: float = Field(100.0, ge=THICKNESS_RANGE_NM[0], le=THICKNESS_RANGE_NM[1])
-    box_um: float = Field(8.0, gt=0, description="thermal oxide below the core")
-    top_clad_um: float = Field(3.0, gt=0, description="deposited oxide above the core")
-    heater_thickness_nm: float = Field(150.0, gt=0)
-    metal_thickness_nm: float = Field(500.0, gt=0)
-    sidewall_angle_deg: float = Field(5.0, ge=0, le=30)
-
-
-def min_bend_radius_um(thickness_nm: float) -> float:
-    """Minimum bend radius (um) for a film of ``thickness_nm``.
-
-    At 100 nm the meow bend-mode radiation loss (physics.md 1.4) is 0.16 dB/m at R = 400 um and
-    8.6 dB/m at 300 um: 400 um keeps bend radiation below 10 % of the 1.7 dB/m propagation loss.
-    Thicker films confine more; the lateral decay constant grows roughly with the index contrast
-    of the effective slab, so the radius is scaled as (100 nm / t)^2, bounded below by 50 um.
-    Valid for 80-200 nm.
-    """
-    check_range("thickness_nm", thickness_nm, *THICKNESS_RANGE_NM, "nm")
-    return max(50.0, 400.0 * (100.0 / thickness_nm) ** 2)
 
 
 @functools.lru_cache(maxsize=16)
