@@ -72,6 +72,13 @@ __all__ = [
     "eo_calibration",
     "pm_phase_rad",
     "pm_vpi_V",
+    "pm_vpi_core",
+    "pm_coeffs_core",
+    "pm_voltage_for_phase_V",
+    "MMI_TABLE_GEOMETRY",
+    "build_mmi_table",
+    "mmi_table",
+    "mmi_transfer_table",
     "pm_vpi_small_signal_V",
     "pm_loss_dB",
     "LASER",
@@ -126,7 +133,9 @@ def mode_params(kind: str = "deep", *, width_um=1.5, etch_um=None, core_um=0.5, 
     if etch_um is None:
         etch_um = _EPI.deep_etch_below_core_um if kind == "deep" else _EPI.shallow_etch_into_core_um
     c = dict(width_um=width_um, etch_um=etch_um, core_um=core_um, wl_um=wl_um)
-    out = {q: t.interp(q, **c) for q in ("n_eff", "n_g", "gamma_core", "gamma_eo")}
+    names = ("n_eff", "n_g", "gamma_core", "gamma_eo")
+    v = t.interp_many(names, **c)
+    out = {q: v[..., i] for i, q in enumerate(names)}
     if core_bandgap_um is not None:
         check_range("core_bandgap_um", core_bandgap_um, 1.20, 1.30, "um")
         dn = _dn_core_dlambda_g() * (jnp.asarray(core_bandgap_um) - 1.25)
@@ -180,14 +189,20 @@ def _mmi_T(width_um: float, length_um: float, access_um: float, pos_in: tuple, p
     n_r = slab_index(wl_um)
     n_c = float(get_material("BCB").n(wl_um))
     dx = 0.01
-    half = width_um / 2 + 3.0
-    x = np.arange(-half, half + dx / 2, dx)
-    n = np.where(np.abs(x) <= width_um / 2, n_r, n_c)
-    beta, phi = _modes_1d(n, dx, wl_um, n_c)
+    # a grid fixed in 0.5-um steps of the half width and sub-pixel averaged permittivity at the
+    # edges: the transfer is then a smooth function of the body width (a plain staircase makes it
+    # jump every 0.01 um, which no table or gradient can follow)
+    m = int(math.ceil((width_um / 2 + 3.0) / 0.5) * round(0.5 / dx))
+    x = dx * np.arange(-m, m + 1)
+
+    def profile(centre, w):
+        fill = np.clip((w / 2 - np.abs(x - centre)) / dx + 0.5, 0.0, 1.0)
+        return np.sqrt(n_c**2 + (n_r**2 - n_c**2) * fill)
+
+    beta, phi = _modes_1d(profile(0.0, width_um), dx, wl_um, n_c)
 
     def access(p):
-        na = np.where(np.abs(x - p) <= access_um / 2, n_r, n_c)
-        _, f = _modes_1d(na, dx, wl_um, n_c)
+        _, f = _modes_1d(profile(p, access_um), dx, wl_um, n_c)
         return f[:, 0] * np.sign(f[np.argmin(np.abs(x - p)), 0])
 
     fin = np.stack([access(p) for p in pos_in], axis=1)
@@ -241,6 +256,56 @@ def mmi_imbalance_dB(n_in: int = 2, **kw) -> tuple[float, float]:
     T = mmi_transfer(n_in, **kw)
     p = np.abs(T[:, 0]) ** 2
     return float(10 * np.log10(p[0] / p[1])), float(-10 * np.log10(p.sum()))
+
+
+#: The MMIs of the transmitter cells (``components.inp.mmi`` defaults: 1x2 splitter 6 um, 2x2
+#: combiner 8 um, 2 um access tapers, self-imaging lengths), tabulated over the fabricated body-width
+#: error for the batch evaluators. Range: +-0.5 um (the MPA's own validity range).
+MMI_TABLE_GEOMETRY = {"mmi1x2": {"n_in": 1, "width_um": 6.0, "access_um": 2.0},
+                      "mmi2x2": {"n_in": 2, "width_um": 8.0, "access_um": 2.0}}
+_MMI_WIDTH_ERRORS_UM = tuple(round(x, 4) for x in np.linspace(-0.5, 0.5, 201))
+
+
+def _mmi_table_inputs() -> dict[str, Any]:
+    return {"geometry": MMI_TABLE_GEOMETRY, "width_error_um": list(_MMI_WIDTH_ERRORS_UM), "wl_um": LAMBDA0_UM,
+            "epi": _EPI.model_dump(), "n_slab": slab_index(LAMBDA0_UM), "n_bcb": float(get_material("BCB").n(LAMBDA0_UM)),
+            "model_version": 1}
+
+
+def build_mmi_table(out_dir=None) -> Any:
+    """Tabulate the complex transfer matrices of both transmitter MMIs (mode propagation, 201 width
+    errors, about 12 CPU-s) into ``inp_mmi`` with provenance; ``qchipnet modes build --platform inp``."""
+    from .modes import TABLES_DIR, ModeTable, make_provenance
+
+    data: dict[str, list] = {}
+    for name, g in MMI_TABLE_GEOMETRY.items():
+        Ts = np.stack([mmi_transfer(g["n_in"], width_um=g["width_um"], access_um=g["access_um"], width_error_um=dw)
+                       for dw in _MMI_WIDTH_ERRORS_UM])
+        n_out, n_in = Ts.shape[1:]
+        for i in range(n_out):
+            for j in range(n_in):
+                data[f"{name}_re_{i}{j}"] = Ts[:, i, j].real
+                data[f"{name}_im_{i}{j}"] = Ts[:, i, j].imag
+    prov = make_provenance(inputs=_mmi_table_inputs(), mesh={"dx_um": 0.01}, materials={"InP/Q/BCB": "pdk.materials"},
+                           convergence={}, solver="1-D mode propagation analysis (models.inp.mmi_transfer)")
+    t = ModeTable(name="inp_mmi", axes={"width_error_um": np.asarray(_MMI_WIDTH_ERRORS_UM)}, data=data, provenance=prov)
+    t.save(out_dir or TABLES_DIR)
+    return t
+
+
+@functools.lru_cache(maxsize=1)
+def mmi_table():
+    """The committed ``inp_mmi`` table (stale inputs -> error naming the rebuild command)."""
+    from .modes import TABLES_DIR, content_hash, load_table
+
+    return load_table("inp_mmi", TABLES_DIR, inputs_hash=content_hash(_mmi_table_inputs()), platform="inp")
+
+
+def mmi_transfer_table(name: str, width_error_um, i: int, j: int):
+    """Element (output i, input j) of the tabulated transfer of ``name`` at ``width_error_um`` (cubic)."""
+    v = mmi_table().interp_many((f"{name}_re_{i}{j}", f"{name}_im_{i}{j}"), method="cubic",
+                                width_error_um=width_error_um)
+    return v[..., 0] + 1j * v[..., 1]
 
 
 # ----------------------------------------------------------------------------- EO effect
@@ -306,9 +371,7 @@ def pm_phase_rad(voltage_V, *, length_um=1500.0, wl_um=LAMBDA0_UM, width_um=1.5,
 
 
 def _vpi_from_ab(a, b):
-    vb = EO.v_bi_V
-    B = a + 2 * b * vb
-    return (-B + jnp.sqrt(B**2 + 4 * b * jnp.pi)) / (2 * b)
+    return pm_voltage_for_phase_V(jnp.pi, a, b)
 
 
 def pm_vpi_V(*, length_um=1500.0, wl_um=LAMBDA0_UM, width_um=1.5, core_um=0.5, etch_um=1.0,
@@ -316,9 +379,26 @@ def pm_vpi_V(*, length_um=1500.0, wl_um=LAMBDA0_UM, width_um=1.5, core_um=0.5, e
     """Large-signal V_pi (V): reverse bias from 0 V giving a pi phase change (DC sweep)."""
     check_range("length_um", length_um, 10.0, 5000.0, "um")
     _wl_check(wl_um)
+    return pm_vpi_core(length_um, wl_um, width_um, core_um, etch_um, core_bandgap_um, eo_rel)
+
+
+def pm_coeffs_core(length_um, wl_um, width_um, core_um, etch_um, core_bandgap_um, eo_rel):
+    """(a [rad/V], b [rad/V^2]) of the PM phase a V + b ((V + V_bi)^2 - V_bi^2); pure (no range
+    checks, traceable): callers check the domain first."""
     g = mode_params("deep", width_um=width_um, etch_um=etch_um, core_um=core_um, wl_um=wl_um)["gamma_eo"]
-    a, b = _pm_coeffs(length_um, wl_um, core_um, g, core_bandgap_um, eo_rel, eo_calibration()["s_ref_m2_per_V2"])
-    return _vpi_from_ab(a, b)
+    return _pm_coeffs(length_um, wl_um, core_um, g, core_bandgap_um, eo_rel, eo_calibration()["s_ref_m2_per_V2"])
+
+
+def pm_vpi_core(length_um, wl_um, width_um, core_um, etch_um, core_bandgap_um, eo_rel):
+    """:func:`pm_vpi_V` without range checks (traceable, every argument may be an array)."""
+    return _vpi_from_ab(*pm_coeffs_core(length_um, wl_um, width_um, core_um, etch_um, core_bandgap_um, eo_rel))
+
+
+def pm_voltage_for_phase_V(phase_rad, a, b):
+    """Reverse bias (V) at which the PM phase a V + b ((V + V_bi)^2 - V_bi^2) reaches ``phase_rad`` >= 0."""
+    vb = EO.v_bi_V
+    B = a + 2 * b * vb
+    return (-B + jnp.sqrt(B**2 + 4 * b * phase_rad)) / (2 * b)
 
 
 def pm_vpi_small_signal_V(*, bias_V=3.0, length_um=1500.0, wl_um=LAMBDA0_UM, core_um=0.5, **kw):
@@ -360,11 +440,13 @@ def carrier_density_per_m3(current_mA, volume_um3):
     Newton iteration, 40 steps from the quadratic estimate)."""
     g = jnp.asarray(current_mA) * 1e-3 / (_Q * jnp.asarray(volume_um3) * 1e-18)
     A, B, C = LASER.A_per_s, LASER.B_m3_per_s, LASER.C_m6_per_s
-    n = jnp.sqrt(g / B)
-    for _ in range(40):
+    import jax
+
+    def newton(_, n):
         f = A * n + B * n**2 + C * n**3 - g
-        n = jnp.maximum(n - f / (A + 2 * B * n + 3 * C * n**2), 0.0)
-    return n
+        return jnp.maximum(n - f / (A + 2 * B * n + 3 * C * n**2), 0.0)
+
+    return jax.lax.fori_loop(0, 40, newton, jnp.sqrt(g / B))
 
 
 def dbr_mirror(length_um, *, wl_um=LAMBDA0_UM, grating_delta_neff=None):

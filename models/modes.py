@@ -65,6 +65,7 @@ __all__ = [
     "content_hash",
     "make_provenance",
     "package_versions",
+    "enable_compilation_cache",
 ]
 
 #: Directory of the committed tables.
@@ -217,25 +218,25 @@ class ModeTable:
             raise InputError(f"method = {method!r}; choose 'linear' or 'cubic'")
         self.check_coords(**coords)
         xs = tuple(jnp.asarray(coords[a], dtype=jnp.float64) for a in self.axes)
-        grids = tuple(self._jax_axes())
-        return _interp_kernel(self._jax_data(quantity), grids, xs, method)
+        return _interp_kernel(self.data[quantity], tuple(self.axes.values()), xs, method)
 
-    def _jax_axes(self):
-        """The axes as device arrays (converted once per table)."""
+    def interp_many(self, quantities: tuple[str, ...], *, method: Method = "linear", **coords: Any):
+        """Several quantities at the same coordinates in one gather: a jax array ``(*shape, Q)``."""
+        _ensure_x64()
         import jax.numpy as jnp
 
-        cache = self.__dict__.setdefault("_jax_cache", {})
-        if "axes" not in cache:
-            cache["axes"] = [jnp.asarray(a) for a in self.axes.values()]
-        return cache["axes"]
-
-    def _jax_data(self, quantity: str):
-        import jax.numpy as jnp
-
-        cache = self.__dict__.setdefault("_jax_cache", {})
-        if quantity not in cache:
-            cache[quantity] = jnp.asarray(self.data[quantity])
-        return cache[quantity]
+        for q in quantities:
+            if q not in self.data:
+                raise InputError(f"table {self.name!r} has no quantity {q!r}; known: {list(self.data)}")
+        if method not in ("linear", "cubic"):
+            raise InputError(f"method = {method!r}; choose 'linear' or 'cubic'")
+        self.check_coords(**coords)
+        key = ("stack",) + tuple(quantities)
+        cache = self.__dict__.setdefault("_stacks", {})
+        if key not in cache:
+            cache[key] = np.stack([self.data[q] for q in quantities], axis=-1)
+        xs = tuple(jnp.asarray(coords[a], dtype=jnp.float64) for a in self.axes)
+        return _interp_kernel(cache[key], tuple(self.axes.values()), xs, method)
 
     def __call__(self, quantity: str, **coords: Any):
         """Shorthand for :meth:`interp` with multilinear interpolation."""
@@ -260,20 +261,26 @@ class ModeTable:
 
 
 def _interp_nd(values, grids, xs, method):
-    """Tensor-product interpolation of ``values`` on ``grids`` at ``xs`` (broadcast together)."""
+    """Tensor-product interpolation of ``values`` on ``grids`` at ``xs`` (broadcast together): one
+    gather of the stencil block per point, then one contraction per axis."""
     import jax.numpy as jnp
 
     xs = jnp.broadcast_arrays(*xs)
-    per_axis = [_linear_stencil(g, x) if method == "linear" else _lagrange_stencil(g, x, 4)
+    shape = xs[0].shape if xs else ()
+    ndim = len(grids)
+    stencils = [_linear_stencil(jnp.asarray(g), x) if method == "linear" else _lagrange_stencil(jnp.asarray(g), x, 4)
                 for g, x in zip(grids, xs)]
-    out = jnp.zeros(xs[0].shape if xs else (), dtype=jnp.float64)
-    for combo in itertools.product(*[range(idx.shape[0]) for idx, _ in per_axis]):
-        idx = tuple(per_axis[d][0][k] for d, k in enumerate(combo))
-        w = 1.0
-        for d, k in enumerate(combo):
-            w = w * per_axis[d][1][k]
-        out = out + w * values[idx]
-    return out
+    index = []
+    for d, (idx, _) in enumerate(stencils):
+        i = jnp.moveaxis(idx, 0, -1)
+        index.append(i.reshape(shape + (1,) * d + (i.shape[-1],) + (1,) * (ndim - d - 1)))
+    values = jnp.asarray(values)
+    extra = values.ndim - ndim  # 1 for a stack of quantities on the last axis (interp_many)
+    block = values[tuple(index)]
+    for d in reversed(range(ndim)):
+        w = jnp.moveaxis(stencils[d][1], 0, -1)
+        block = jnp.sum(block * w.reshape(shape + (1,) * d + (w.shape[-1],) + (1,) * extra), axis=-1 - extra)
+    return block
 
 
 _KERNEL = None
@@ -288,6 +295,43 @@ def _interp_kernel(values, grids, xs, method):
 
         _KERNEL = jax.jit(_interp_nd, static_argnums=(3,))
     return _KERNEL(values, grids, xs, method)
+
+
+def enable_compilation_cache(path: str | Path | None = None) -> Path | None:
+    """Turn on jax's persistent compilation cache (the evaluators' compiled programs are reused by
+    the next process: ``qchipnet ring`` pays its XLA compile once per machine, not once per call).
+
+    Folder: ``path``, else ``$QCHIPNET_CACHE_DIR/jax``, else ``$XDG_CACHE_HOME/qchipnet/jax``
+    (``~/.cache/qchipnet/jax``). ``QCHIPNET_JAX_CACHE=0`` turns it off. Nothing is downloaded; a
+    folder that cannot be created leaves the cache off. Returns the folder or None.
+    """
+    import os
+
+    if os.environ.get("QCHIPNET_JAX_CACHE", "1") == "0":
+        return None
+    if path is None:
+        base = os.environ.get("QCHIPNET_CACHE_DIR") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "qchipnet")
+        path = Path(base) / "jax"
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    import sys
+
+    settings = {"jax_compilation_cache_dir": str(path), "jax_persistent_cache_min_compile_time_secs": 0.0,
+                "jax_persistent_cache_min_entry_size_bytes": 0}
+    if "jax" in sys.modules:
+        for k, v in settings.items():
+            sys.modules["jax"].config.update(k, v)
+    else:  # read by jax when it is first imported: commands that never use jax do not pay its import
+        for k, v in settings.items():
+            os.environ.setdefault(k.upper(), str(v))
+        # XLA's CPU loader logs a spurious "machine feature +prefer-no-gather not supported" error
+        # for every cached program (a tuning pseudo-feature, not an instruction set): keep stderr clean
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return path
 
 
 def _ensure_x64() -> None:
@@ -306,6 +350,15 @@ def _is_concrete(v: Any) -> bool:
         return False
 
 
+def _cell_index(grid, xc):
+    """Index i of the grid interval [g_i, g_i+1] holding ``xc`` (a comparison count: cheaper to
+    trace and compile than ``searchsorted`` on the short axes of mode tables)."""
+    import jax.numpy as jnp
+
+    n = grid.shape[0]
+    return jnp.clip(jnp.sum(xc[..., None] >= grid[1:], axis=-1), 0, n - 2)
+
+
 def _linear_stencil(grid, x):
     import jax.numpy as jnp
 
@@ -313,7 +366,7 @@ def _linear_stencil(grid, x):
     if n == 1:
         return jnp.zeros((1,) + x.shape, dtype=int), jnp.ones((1,) + x.shape)
     xc = jnp.clip(x, grid[0], grid[-1])
-    i = jnp.clip(jnp.searchsorted(grid, xc, side="right") - 1, 0, n - 2)
+    i = _cell_index(grid, xc)
     t = (xc - grid[i]) / (grid[i + 1] - grid[i])
     return jnp.stack([i, i + 1]), jnp.stack([1.0 - t, t])
 
@@ -326,7 +379,7 @@ def _lagrange_stencil(grid, x, npts: int):
     if m == 1:
         return jnp.zeros((1,) + x.shape, dtype=int), jnp.ones((1,) + x.shape)
     xc = jnp.clip(x, grid[0], grid[-1])
-    i = jnp.clip(jnp.searchsorted(grid, xc, side="right") - 1, 0, n - 2)
+    i = _cell_index(grid, xc)
     start = jnp.clip(i - (m // 2 - 1), 0, n - m)
     idx = jnp.stack([start + k for k in range(m)])
     nodes = grid[idx]

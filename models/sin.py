@@ -41,6 +41,7 @@ __all__ = [
     "ngroup",
     "kappa_per_um",
     "point_coupling",
+    "point_coupling_core",
     "pulley_coupling",
     "heater_phase_rad",
     "straight",
@@ -107,6 +108,11 @@ def point_coupling(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_width_u
                    thickness_nm=100.0, interaction_length_um=219.242):
     """Power cross-coupling K of the point coupler (vectorised over array arguments)."""
     check_range("gap_um", gap_um, COUPLER_GRID["gap_um"][0], COUPLER_GRID["gap_um"][-1], "um")
+    return point_coupling_core(wl, radius_um, width_um, bus_width_um, gap_um, thickness_nm, interaction_length_um)
+
+
+def point_coupling_core(wl, radius_um, width_um, bus_width_um, gap_um, thickness_nm, interaction_length_um):
+    """:func:`point_coupling` without the range check (traceable): callers check the domain first."""
     r_out = jnp.asarray(radius_um) + jnp.asarray(width_um) / 2
     half = jnp.asarray(interaction_length_um) / 2
     u = jnp.linspace(-1.0, 1.0, _N_Z)

@@ -1,0 +1,482 @@
+"""Batch-native device evaluators: a design section plus per-die process offsets -> device metrics.
+
+One design is a batch of one; a wafer Monte Carlo is a batch of a million; the optimiser takes
+``jax.grad`` of the same code. Each device family has one evaluator:
+
+- :func:`ring_metrics` (server Si3N4 ring): FSR, n_eff, n_g, beta2, beta3, D2, Q_i, Q_c, Q_L,
+  extinction, power coupling, pump resonance wavelength, linewidth.
+- :func:`transmitter_metrics` (InP client chip): PM V_pi, IM visibility, insertion loss, null and
+  on voltages and chirp (the MMI transfers of the cell's own MMIs), DBR Bragg wavelength, tuning and
+  reachable comb lines, VOA attenuation.
+
+Inputs are the design's own sections with the cells' parameter names (``design.server_ring``,
+``design.transmitter`` as mappings) and ``offsets``: per-die deviations of the platform's process
+parameters from their nominal (``pdk.<platform>.process``), named as in the process data. Process
+variation enters only as offsets to geometry and materials: the fabricated ring width is
+``width_um + width_bias_um``, its gap ``gap_um - width_bias_um`` (both edges move by half the bias),
+its film ``thickness_nm + offset``; the ring-mode loss is the process nominal plus its offset.
+
+Everything is computed in one jit-compiled function per family, compiled once per batch size
+(batches are padded to the next power of two, so a wafer study compiles a handful of programs);
+range checks against the mode tables and the models' validity run on concrete values before the
+trace, once per call, and name the parameter, the value and the allowed range.
+
+The sax circuits built from the cells' netlists (:mod:`qchipnet.circuits.ring`,
+:mod:`qchipnet.circuits.transmitter`) are the oracle the tests hold these closed forms against.
+
+**One loss story** (physics.md 1.1): the article gives 1.7 dB/m for its straight waveguides and
+Q_i = 20.0 M for its ring. The two are different measurements of different things; no 100-nm guide
+has the n_g (1.93) that would make them one number. The ring therefore uses the *ring-mode* loss
+``ring_loss_dB_per_m`` of ``pdk.sin.process`` (1.40 dB/m, calibrated so that the reference ring has
+Q_i = 20.0 M; it absorbs whatever makes the ring mode less lossy than the straight test guides), and
+the straight guides (bus, tapers, cut-backs) use ``loss_dB_per_m`` = 1.7 dB/m. Every path (CLI, main
+job, Monte Carlo, sax oracle) uses these two, and nothing else.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..constants import C_M_PER_S, LAMBDA0_UM
+from ..validate import InputError, check_range
+
+__all__ = [
+    "RING_FIELDS",
+    "TRANSMITTER_FIELDS",
+    "SIN_OFFSETS",
+    "INP_OFFSETS",
+    "RING_KEYS",
+    "TRANSMITTER_KEYS",
+    "ring_metrics",
+    "ring_critical_gap_um",
+    "transmitter_metrics",
+    "TM_LEAKAGE_DB",
+    "TEC_SPAN_K",
+    "MAX_TUNING_CURRENT_MA",
+    "IM_V_MAX_V",
+    "VOA_MAX_CURRENT_MA",
+    "TARGET_LINES",
+    "MZM_ARM",
+]
+
+#: The server-ring section of a design = the parameters of the ring/chip cells.
+RING_FIELDS = ("radius_um", "width_um", "gap_um", "thickness_nm", "bus_width_um")
+#: The transmitter section of a design = the parameters of the transmitter chip cell.
+TRANSMITTER_FIELDS = ("die_width_um", "die_height_um", "pm_length_um", "voa_length_um", "ridge_width_um")
+#: Process parameters (``pdk.sin.process``) that act on the ring, as offsets from their nominal.
+SIN_OFFSETS = ("width_bias_um", "thickness_nm", "ring_loss_dB_per_m")
+#: Process parameters (``pdk.inp.process``) that act on the transmitter, as offsets from their nominal.
+INP_OFFSETS = ("width_bias_um", "deep_etch_below_core_um", "core_thickness_um", "core_bandgap_um",
+               "mmi_width_bias_um", "arm_loss_imbalance_dB", "eo_coefficient_ln", "grating_period_error_nm")
+
+RING_KEYS = ("fsr_GHz", "n_eff", "n_g", "beta2_ps2_per_km", "beta3_ps3_per_km", "D2_over_2pi_kHz", "q_intrinsic",
+             "q_coupling", "q_loaded", "extinction_dB", "power_coupling_K", "resonance_wl_nm", "linewidth_MHz",
+             "ring_loss_dB_per_m")
+TRANSMITTER_KEYS = ("vpi_V", "im_visibility_dB", "im_visibility_te_only_dB", "im_insertion_loss_dB", "im_v_on_V",
+                    "im_v_off_V", "im_chirp_rad", "mmi_imbalance_dB", "mmi_excess_loss_dB", "pm_insertion_loss_dB",
+                    "bragg_nm", "dbr_tuning_range_nm", "dbr_tec_window_nm", "mode_spacing_nm", "k_c_per_s",
+                    "reachable_line_count", "target_lines_reachable", "voa_attenuation_dB")
+
+#: Comb lines the client lasers must reach (seed article: lambda_-5 .. lambda_+8).
+TARGET_LINES = tuple(range(-5, 9))
+#: Extinction floor from the TM-polarised fraction of the laser light: the TE-designed MZI does not
+#: null TM, so TM leaks through at the null. A polarisation extinction ratio of 40 dB is typical of
+#: InP DBR lasers (TE gain of compressively strained MQW; physics.md 4.3) [T].
+TM_LEAKAGE_DB = 40.0
+#: +- range of the client chip's TEC set-point (25 +- 15 C) that centres the DBR tuning window on the
+#: comb; packaged InP lasers run from 10 to 40 C [T]. Reported separately (``dbr_tec_window_nm``)
+#: from the continuous current tuning (``dbr_tuning_range_nm``).
+TEC_SPAN_K = 15.0
+#: DBR tuning-current limit (mA) of the mirror sections [T].
+MAX_TUNING_CURRENT_MA = 12.0
+#: Largest reverse bias the IM driver applies (V).
+IM_V_MAX_V = 14.0
+#: Largest forward current of the carrier-injection VOA (mA) [T].
+VOA_MAX_CURRENT_MA = 20.0
+#: The IM arm as drawn by ``components.inp.mzm`` (defaults): RF PM, DC bias PM of 300 um, 20-um
+#: isolation sections at both ends of each electrode, two S-bends of 250 um x ~38.5 um (Bezier path
+#: 254.16/254.19 um). Passive lengths enter the insertion loss only (the arms are identical).
+MZM_ARM = {"bias_length_um": 300.0, "isolation_um": 20.0, "sbend_path_um": 254.156 + 254.192}
+
+
+# ----------------------------------------------------------------------------- helpers
+def _section(name: str, values: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The design section as float arrays; an unknown or missing field is an error naming it."""
+    if not isinstance(values, Mapping):
+        raise InputError(f"{name}: expected a mapping of {list(fields)}, got {type(values).__name__}")
+    unknown = sorted(set(values) - set(fields))
+    missing = [f for f in fields if f not in values]
+    if unknown or missing:
+        raise InputError(f"{name}: unknown {unknown}, missing {missing}; the fields are {list(fields)}")
+    out = {}
+    for k in fields:
+        arr = np.asarray(values[k], dtype=float)
+        if not np.all(np.isfinite(arr)):
+            raise InputError(f"{name}.{k} = {values[k]!r} is not finite")
+        out[k] = arr
+    return out
+
+
+def _offsets(platform: str, offsets: Mapping[str, Any] | None, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    offsets = dict(offsets or {})
+    unknown = sorted(set(offsets) - set(names))
+    if unknown:
+        raise InputError(f"offsets: unknown {platform} process parameter(s) {unknown}; the evaluator uses "
+                         f"{list(names)}")
+    out = {}
+    for k in names:
+        arr = np.asarray(offsets.get(k, 0.0), dtype=float)
+        if not np.all(np.isfinite(arr)):
+            raise InputError(f"offsets.{k}: not finite")
+        out[k] = arr
+    return out
+
+
+def _x64() -> None:
+    """float64 before anything is traced (a mm ring's phase is ~4e4 rad); sax/klujax do the same on import."""
+    from ..models.modes import _ensure_x64
+
+    _ensure_x64()
+
+
+def _bucket(n: int) -> int:
+    """Padded batch size: the next power of two (compiles O(log N) programs over all batch sizes)."""
+    return 1 if n <= 1 else 1 << (n - 1).bit_length()
+
+
+def _batch(arrays: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], int, tuple]:
+    """Broadcast to 1-D, pad to the bucket size by repeating the last element; (arrays, n, shape)."""
+    shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    n = int(np.prod(shape)) if shape else 1
+    m = _bucket(n)
+    out = {}
+    for k, a in arrays.items():
+        flat = np.broadcast_to(a, shape).reshape(-1)
+        out[k] = np.concatenate([flat, np.repeat(flat[-1:], m - n)]) if m > n else flat.copy()
+    return out, n, shape
+
+
+def _unbatch(res: dict, n: int, shape: tuple) -> dict[str, np.ndarray]:
+    out = {}
+    for k, v in res.items():
+        a = np.asarray(v)
+        out[k] = a[:n].reshape(shape + a.shape[1:])
+    return out
+
+
+def _where(arr: np.ndarray, bad: np.ndarray) -> str:
+    if arr.size <= 1:
+        return ""
+    return f" (die {int(np.flatnonzero(bad.reshape(-1))[0])} of {arr.size})"
+
+
+def _check_axis(name: str, arr: np.ndarray, lo: float, hi: float, unit: str, why: str) -> None:
+    tol = 1e-9 * max(1.0, abs(hi))
+    bad = (arr < lo - tol) | (arr > hi + tol)
+    if np.any(bad):
+        x = float(arr.reshape(-1)[np.flatnonzero(bad.reshape(-1))[0]])
+        raise InputError(f"{name} = {x:.6g} {unit} is outside the allowed range [{lo:.6g}, {hi:.6g}] {unit} "
+                         f"({why}){_where(arr, bad)}")
+
+
+# ----------------------------------------------------------------------------- ring
+def _ring_domain(R, w, bw, g, t, loss) -> None:
+    """Concrete range checks of the fabricated ring against the tables and the models' validity."""
+    from ..models.sin import LOSS_RANGE_DB_PER_M
+    from ..models.sin_modes import COUPLER_GRID, load_coupler, load_straight
+
+    st, cp = load_straight(), load_coupler()
+    _check_axis("thickness_nm", t, *st.axis_range("thickness_nm"), "nm", "mode table sin_straight")
+    _check_axis("width_um", w, *st.axis_range("width_um"), "um", "mode table sin_straight")
+    _check_axis("bus_width_um", bw, *st.axis_range("width_um"), "um", "mode table sin_straight")
+    _check_axis("gap_um", g, COUPLER_GRID["gap_um"][0], COUPLER_GRID["gap_um"][-1], "um", "mode table sin_coupler")
+    _check_axis("mean coupler width (width_um + bus_width_um)/2", (w + bw) / 2, *cp.axis_range("width_um"), "um",
+                "mode table sin_coupler")
+    _check_axis("thickness_nm", t, *cp.axis_range("thickness_nm"), "nm", "mode table sin_coupler")
+    _check_axis("ring_loss_dB_per_m", loss, 1e-3, LOSS_RANGE_DB_PER_M[1], "dB/m", "ring-mode loss")
+    r_min = np.maximum(50.0, 400.0 * (100.0 / t) ** 2)  # pdk.sin.geometry.min_bend_radius_um, vectorised
+    bad = R < r_min
+    if np.any(bad):
+        i = np.flatnonzero(np.broadcast_to(bad, np.broadcast_shapes(R.shape, r_min.shape)).reshape(-1))[0]
+        rr, rm = np.broadcast_arrays(R, r_min)
+        raise InputError(f"radius_um = {rr.reshape(-1)[i]:.6g} um is below the minimum bend radius "
+                         f"{rm.reshape(-1)[i]:.6g} um of a {np.broadcast_to(t, rr.shape).reshape(-1)[i]:.6g} nm film "
+                         f"(pdk.sin.geometry.min_bend_radius_um){_where(rr, np.broadcast_to(bad, rr.shape))}")
+
+
+def _ring_physics(R, w, bw, g, t, loss, wl_um):
+    """Closed forms of the all-pass point-coupled ring (physics.md 1.1-1.4); pure jax."""
+    import jax.numpy as jnp
+
+    from ..models.sin import point_coupling_core
+    from ..models.sin_modes import load_straight
+    from ..pdk.sin.geometry import point_coupler_length_um
+
+    tab = load_straight()
+
+    def q(names, wl=wl_um):
+        v = tab.interp_many(names, method="cubic", width_um=w, thickness_nm=t, wl_um=wl)
+        return [v[..., i] for i in range(len(names))]
+
+    n_eff, n_g, beta2, beta3 = q(("n_eff", "n_g", "beta2_ps2_per_km", "beta3_ps3_per_km"))
+    L_um = 2 * jnp.pi * R
+    L = L_um * 1e-6
+    fsr = C_M_PER_S / (n_g * L)
+    alpha = loss / (10.0 / math.log(10.0))
+    K = point_coupling_core(wl_um, R, w, bw, g, t, point_coupler_length_um(R, w))
+    lam = wl_um * 1e-6
+    q_i = 2 * jnp.pi * n_g / (lam * alpha)
+    q_c = 2 * jnp.pi * n_g * L / (lam * (-jnp.log1p(-K)))
+    q_l = 1.0 / (1.0 / q_i + 1.0 / q_c)
+    a = jnp.exp(-alpha * L / 2)
+    r = jnp.sqrt(1.0 - K)
+    t_min = (a - r) ** 2 / (1.0 - a * r) ** 2
+    d1 = 2 * jnp.pi * fsr
+    d2 = -(C_M_PER_S / n_g) * d1**2 * beta2 * 1e-27
+    # pump resonance nearest lambda_0: Newton on 2 pi n_eff(wl) L / wl = 2 pi m (the sax circuit's phase)
+    m = jnp.round(n_eff * L_um / wl_um)
+    wl = jnp.full_like(n_eff, wl_um)
+    for _ in range(2):  # quadratic convergence from lambda_0, ~0.1 nm away: 1e-12 nm after two steps
+        ne, ng = q(("n_eff", "n_g"), wl)
+        wl = wl - (ne * L_um / wl - m) / (-ng * L_um / wl**2)
+    nu = C_M_PER_S / (wl * 1e-6)
+    return {
+        "fsr_GHz": fsr / 1e9, "n_eff": n_eff, "n_g": n_g, "beta2_ps2_per_km": beta2, "beta3_ps3_per_km": beta3,
+        "D2_over_2pi_kHz": d2 / (2 * jnp.pi) / 1e3, "q_intrinsic": q_i, "q_coupling": q_c, "q_loaded": q_l,
+        "extinction_dB": -10 * jnp.log10(jnp.maximum(t_min, 1e-30)), "power_coupling_K": K,
+        "resonance_wl_nm": wl * 1e3, "linewidth_MHz": nu / q_l / 1e6, "ring_loss_dB_per_m": loss,
+    }
+
+
+@functools.lru_cache(maxsize=None)
+def _ring_jit(wl_um: float):
+    import jax
+
+    return jax.jit(lambda R, w, bw, g, t, loss: _ring_physics(R, w, bw, g, t, loss, wl_um))
+
+
+def _ring_inputs(ring: Mapping[str, Any], offsets, process) -> dict[str, np.ndarray]:
+    from ..pdk import get_platform
+
+    r = _section("server_ring", ring, RING_FIELDS)
+    off = _offsets("sin", offsets, SIN_OFFSETS)
+    proc = process if process is not None else get_platform("sin").process
+    dw = off["width_bias_um"]
+    return {"R": r["radius_um"] + 0 * dw, "w": r["width_um"] + dw, "bw": r["bus_width_um"] + dw,
+            "g": r["gap_um"] - dw, "t": r["thickness_nm"] + off["thickness_nm"],
+            "loss": proc["ring_loss_dB_per_m"].nominal + off["ring_loss_dB_per_m"]}
+
+
+def ring_metrics(ring: Mapping[str, Any], offsets: Mapping[str, Any] | None = None, *, process=None,
+                 wl_um: float = LAMBDA0_UM) -> dict[str, np.ndarray]:
+    """Metrics of the server ring ``ring`` (a design's ``server_ring``) for every die in ``offsets``.
+
+    ``offsets``: ``{process parameter: array}`` of :data:`SIN_OFFSETS` (missing = 0, i.e. the
+    nominal process); arrays broadcast with each other and with the design values. ``process``:
+    the :class:`~qchipnet.pdk.process.ProcessData` whose nominals apply (default: the platform's).
+    Returns :data:`RING_KEYS` as numpy arrays of the broadcast shape. Validity: the fabricated
+    geometry inside the ``sin_straight``/``sin_coupler`` tables, radius >= the film's minimum bend
+    radius, wavelength 1.52-1.58 um.
+    """
+    check_range("wl_um", wl_um, 1.52, 1.58, "um")
+    x = _ring_inputs(ring, offsets, process)
+    _ring_domain(**x)
+    _x64()
+    b, n, shape = _batch(x)
+    return _unbatch(_ring_jit(float(wl_um))(**b), n, shape)
+
+
+@functools.lru_cache(maxsize=None)
+def _critical_gap_jit(wl_um: float, g_lo: float, g_hi: float):
+    import jax
+    import jax.numpy as jnp
+
+    from ..models.sin import point_coupling_core
+    from ..pdk.sin.geometry import point_coupler_length_um
+
+    def f(R, w, bw, t, loss):
+        # critical coupling: Q_c = Q_i  <=>  r = a  <=>  K = 1 - exp(-alpha L); K falls with the gap
+        k_crit = 1.0 - jnp.exp(-loss / (10.0 / math.log(10.0)) * 2 * jnp.pi * R * 1e-6)
+        L_int = point_coupler_length_um(R, w)
+
+        def excess(g):
+            return point_coupling_core(wl_um, R, w, bw, g, t, L_int) - k_crit
+
+        def step(_, lohi):
+            lo, hi = lohi
+            mid = 0.5 * (lo + hi)
+            above = excess(mid) > 0  # still over-coupled: the root lies at a larger gap
+            return jnp.where(above, mid, lo), jnp.where(above, hi, mid)
+
+        lo, hi = jnp.full_like(R, g_lo), jnp.full_like(R, g_hi)
+        ok = (excess(lo) >= 0) & (excess(hi) <= 0)
+        lo, hi = jax.lax.fori_loop(0, 48, step, (lo, hi))
+        return jnp.where(ok, 0.5 * (lo + hi), jnp.nan)
+
+    return jax.jit(f)
+
+
+def ring_critical_gap_um(ring: Mapping[str, Any], offsets: Mapping[str, Any] | None = None, *, process=None,
+                         wl_um: float = LAMBDA0_UM) -> np.ndarray:
+    """Gap (um) where Q_c = Q_i for the ring's other parameters; NaN where no gap of the coupler
+    table reaches critical coupling (the caller reports it)."""
+    from ..models.sin_modes import COUPLER_GRID
+
+    x = _ring_inputs(ring, offsets, process)
+    _ring_domain(**x)
+    x.pop("g")
+    _x64()
+    b, n, shape = _batch(x)
+    g = COUPLER_GRID["gap_um"]
+    return _unbatch({"g": _critical_gap_jit(float(wl_um), float(g[0]), float(g[-1]))(**b)}, n, shape)["g"]
+
+
+# ----------------------------------------------------------------------------- transmitter
+def _tm_floor(er_dB, floor_dB=TM_LEAKAGE_DB):
+    import jax.numpy as jnp
+
+    return -10 * jnp.log10(10 ** (-er_dB / 10) + 10 ** (-floor_dB / 10))
+
+
+def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp, wl_um, i_max_mA, tec_K):
+    """IM, PM, DBR and VOA closed forms of the transmitter (physics.md 3-4); pure jax."""
+    import jax.numpy as jnp
+
+    from ..models import inp as M
+
+    eo = jnp.exp(eo_ln)
+    w = ridge + wb  # fabricated deep-ridge width of the modulators and the VOA
+    a, b = M.pm_coeffs_core(L_pm, wl_um, w, core, etch, bg, eo)
+    vpi = M.pm_voltage_for_phase_V(jnp.pi, a, b)
+    # Mach-Zehnder IM: 1x2 splitter -> two identical arms -> 2x2 combiner, output o2 (top); the
+    # bottom arm is driven (reverse bias V adds phase a V + b(...) and electro-absorption loss).
+    s_top, s_bot = M.mmi_transfer_table("mmi1x2", mw, 0, 0), M.mmi_transfer_table("mmi1x2", mw, 1, 0)
+    c_top, c_bot = M.mmi_transfer_table("mmi2x2", mw, 0, 0), M.mmi_transfer_table("mmi2x2", mw, 0, 1)
+    pm0 = M.pm_loss_dB(0.0, length_um=L_pm, core_um=core)
+    passive = (M.pm_loss_dB(0.0, length_um=MZM_ARM["bias_length_um"], core_um=core)
+               + M.LOSS_DB_PER_CM["deep"] * 1e-4 * (4 * MZM_ARM["isolation_um"] + MZM_ARM["sbend_path_um"]))
+    amp = 10 ** (-(pm0 + passive) / 20)
+    A = s_top * c_top * amp
+    Bn = s_bot * c_bot * amp * 10 ** (-arm_dB / 20)
+    psi0 = jnp.angle(Bn) - jnp.angle(A)
+
+    def field(v):
+        ea = M.pm_loss_dB(v, length_um=L_pm, core_um=core) - pm0
+        ph = a * v + b * ((v + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V**2)
+        return A + Bn * 10 ** (-ea / 20) * jnp.exp(1j * ph)
+
+    two_pi = 2 * jnp.pi
+    v_on = jnp.minimum(M.pm_voltage_for_phase_V(jnp.mod(-psi0, two_pi), a, b), IM_V_MAX_V)
+    v_off = jnp.minimum(M.pm_voltage_for_phase_V(jnp.mod(jnp.pi - psi0, two_pi), a, b), IM_V_MAX_V)
+    e_on, e_off = field(v_on), field(v_off)
+    t_max, t_min = jnp.abs(e_on) ** 2, jnp.maximum(jnp.abs(e_off) ** 2, 1e-30)
+    er_te = 10 * jnp.log10(t_max / t_min)
+    chirp = jnp.angle(field(jnp.minimum(v_off + 0.05, IM_V_MAX_V)) / e_on)
+    p2 = jnp.abs(jnp.stack([M.mmi_transfer_table("mmi2x2", mw, 0, 0), M.mmi_transfer_table("mmi2x2", mw, 1, 0)])) ** 2
+    las = M.dbr_laser_metrics(width_bias_um=wb, core_um=core, core_bandgap_um=bg, grating_period_error_nm=gp,
+                              max_tuning_current_mA=i_max_mA, tec_span_K=tec_K, mu_range=(-20, 20))
+    mus = np.arange(-20, 21)
+    tmask = (mus >= TARGET_LINES[0]) & (mus <= TARGET_LINES[-1])
+    reach = las["reachable"]
+    return {
+        "vpi_V": vpi,
+        "im_visibility_dB": _tm_floor(er_te),
+        "im_visibility_te_only_dB": er_te,
+        "im_insertion_loss_dB": -10 * jnp.log10(t_max),
+        "im_v_on_V": v_on,
+        "im_v_off_V": v_off,
+        "im_chirp_rad": chirp,
+        "mmi_imbalance_dB": jnp.abs(10 * jnp.log10(p2[0] / p2[1])),
+        "mmi_excess_loss_dB": -10 * jnp.log10(p2[0] + p2[1]),
+        "pm_insertion_loss_dB": pm0 + M.LOSS_DB_PER_CM["deep"] * 2 * MZM_ARM["isolation_um"] * 1e-4,
+        "bragg_nm": las["bragg_nm"],
+        "dbr_tuning_range_nm": las["current_tuning_nm"],
+        "dbr_tec_window_nm": las["tuning_range_nm"] - las["current_tuning_nm"],
+        "mode_spacing_nm": las["mode_spacing_nm"],
+        "k_c_per_s": las["k_c_per_s"],
+        "reachable": reach,
+        "reachable_line_count": reach.sum(axis=-1),
+        "target_lines_reachable": reach[..., tmask].all(axis=-1),
+        "voa_attenuation_dB": M.voa_attenuation_dB(VOA_MAX_CURRENT_MA, length_um=L_voa, width_um=w, core_um=core),
+    }
+
+
+@functools.lru_cache(maxsize=None)
+def _transmitter_jit(wl_um: float, i_max_mA: float, tec_K: float):
+    import jax
+
+    return jax.jit(lambda **k: _transmitter_physics(**k, wl_um=wl_um, i_max_mA=i_max_mA, tec_K=tec_K))
+
+
+def _transmitter_inputs(tx: Mapping[str, Any], offsets, process) -> dict[str, np.ndarray]:
+    from ..pdk import get_platform
+
+    d = _section("transmitter", tx, TRANSMITTER_FIELDS)
+    off = _offsets("inp", offsets, INP_OFFSETS)
+    proc = process if process is not None else get_platform("inp").process
+
+    def absolute(name):
+        return proc[name].nominal + off[name]
+
+    return {"L_pm": d["pm_length_um"], "L_voa": d["voa_length_um"], "ridge": d["ridge_width_um"],
+            "wb": off["width_bias_um"], "etch": absolute("deep_etch_below_core_um"),
+            "core": absolute("core_thickness_um"), "bg": absolute("core_bandgap_um"),
+            "mw": off["mmi_width_bias_um"], "arm_dB": np.abs(absolute("arm_loss_imbalance_dB")),
+            "eo_ln": absolute("eo_coefficient_ln"), "gp": absolute("grating_period_error_nm")}
+
+
+def _transmitter_domain(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp) -> None:
+    from ..models import inp as M
+    from ..models.inp_modes import load_inp_table
+
+    deep, shallow = load_inp_table("deep"), load_inp_table("shallow")
+    _check_axis("pm_length_um", L_pm, 10.0, 5000.0, "um", "EO phase-modulator model")
+    _check_axis("voa_length_um", L_voa, 10.0, 5000.0, "um", "VOA model")
+    _check_axis("deep-ridge width (ridge_width_um + width_bias_um)", ridge + wb, *deep.axis_range("width_um"), "um",
+                "mode table inp_deep")
+    _check_axis("laser ridge width (2.0 um + width_bias_um)", 2.0 + wb, *shallow.axis_range("width_um"), "um",
+                "mode table inp_shallow")
+    _check_axis("deep_etch_below_core_um", etch, *deep.axis_range("etch_um"), "um", "mode table inp_deep")
+    _check_axis("core_thickness_um", core, *deep.axis_range("core_um"), "um", "mode table inp_deep")
+    _check_axis("core_thickness_um", core, *shallow.axis_range("core_um"), "um", "mode table inp_shallow")
+    _check_axis("core_bandgap_um", bg, 1.20, 1.30, "um", "first-order bandgap perturbation of models.inp")
+    _check_axis("mmi_width_bias_um", mw, *M.mmi_table().axis_range("width_error_um"), "um", "MMI table inp_mmi")
+    _check_axis("eo_coefficient_ln", eo_ln, math.log(0.05), math.log(20.0), "", "EO coefficient factor 0.05-20")
+    _check_axis("grating_period_error_nm", gp, -5.0, 5.0, "nm", "DBR model")
+
+
+def transmitter_metrics(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None = None, *, process=None,
+                        wl_um: float = LAMBDA0_UM, max_tuning_current_mA: float = MAX_TUNING_CURRENT_MA,
+                        tec_span_K: float = TEC_SPAN_K) -> dict[str, np.ndarray]:
+    """Metrics of the transmitter ``tx`` (a design's ``transmitter``) for every die in ``offsets``.
+
+    ``offsets``: ``{process parameter: array}`` of :data:`INP_OFFSETS` (missing = 0);
+    ``arm_loss_imbalance_dB`` acts as the extra loss of one IM arm (its magnitude). Returns
+    :data:`TRANSMITTER_KEYS` (plus ``reachable``, the mask of comb lines -20..20) as numpy arrays.
+
+    The IM is the two-path interferometer of the ``mzm`` cell: splitter and combiner transfers from
+    the tabulated mode-propagation model of the cell's own MMIs at the die's MMI width error,
+    identical passive arms, the bottom arm driven. Its null and on voltages solve the PM phase
+    (a V + b((V + V_bi)^2 - V_bi^2)) for the phase that cancels or adds the two paths, capped at
+    :data:`IM_V_MAX_V`; the visibility is T(V_on)/T(V_off), with the TM-leakage floor
+    (:data:`TM_LEAKAGE_DB`) in ``im_visibility_dB``. Exact for this circuit up to the
+    electro-absorption's shift of the null (relative T_min error ~1e-5).
+    Validity: the fabricated geometry inside the ``inp_deep``/``inp_shallow``/``inp_mmi`` tables,
+    bandgap 1.20-1.30 um, wavelength 1.53-1.57 um.
+    """
+    check_range("wl_um", wl_um, 1.53, 1.57, "um")
+    check_range("max_tuning_current_mA", max_tuning_current_mA, 0.0, 50.0, "mA")
+    check_range("tec_span_K", tec_span_K, 0.0, 40.0, "K")
+    from ..models import inp as M
+
+    x = _transmitter_inputs(tx, offsets, process)
+    _transmitter_domain(**x)
+    M.eo_calibration()  # concrete calibration constant, computed once outside the trace
+    _x64()
+    b, n, shape = _batch(x)
+    res = _transmitter_jit(float(wl_um), float(max_tuning_current_mA), float(tec_span_K))(**b)
+    return _unbatch(res, n, shape)
