@@ -61,6 +61,12 @@ __all__ = [
     "VOA_MAX_CURRENT_MA",
     "TARGET_LINES",
     "MZM_ARM",
+    "DESIGN_MARGIN_SIGMA",
+    "ring_design_ranges",
+    "transmitter_design_ranges",
+    "process_domain_problems",
+    "domain_clip",
+    "im_field_function",
 ]
 
 #: The server-ring section of a design = the parameters of the ring/chip cells.
@@ -95,6 +101,9 @@ TEC_SPAN_K = 15.0
 MAX_TUNING_CURRENT_MA = 12.0
 #: Largest reverse bias the IM driver applies (V).
 IM_V_MAX_V = 14.0
+#: Phase orders (2 pi apart) searched for the IM's null and peak: V_pi >= 0.9 V keeps 3 pi x 2 of
+#: phase below IM_V_MAX_V (the quadratic EO term makes phase grow faster than V).
+_IM_ORDERS = 8
 #: Largest forward current of the carrier-injection VOA (mA) [T].
 VOA_MAX_CURRENT_MA = 20.0
 #: The IM arm as drawn by ``components.inp.mzm`` (defaults): RF PM, DC bias PM of 300 um, 20-um
@@ -342,36 +351,79 @@ def _tm_floor(er_dB, floor_dB=TM_LEAKAGE_DB):
     return -10 * jnp.log10(10 ** (-er_dB / 10) + 10 ** (-floor_dB / 10))
 
 
-def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp, wl_um, i_max_mA, tec_K):
-    """IM, PM, DBR and VOA closed forms of the transmitter (physics.md 3-4); pure jax."""
+def _im_parts(L_pm, w, etch, core, bg, mw, arm_dB, eo_ln, wl_um):
+    """The IM as a two-path interferometer: path amplitudes A (top) and Bn (bottom, at 0 V) of the
+    ``mzm`` cell (1x2 splitter -> identical arms -> 2x2 combiner output o2), the bottom arm's PM
+    phase coefficients a, b and its loss at 0 V; pure jax."""
     import jax.numpy as jnp
 
     from ..models import inp as M
 
-    eo = jnp.exp(eo_ln)
-    w = ridge + wb  # fabricated deep-ridge width of the modulators and the VOA
-    a, b = M.pm_coeffs_core(L_pm, wl_um, w, core, etch, bg, eo)
-    vpi = M.pm_voltage_for_phase_V(jnp.pi, a, b)
-    # Mach-Zehnder IM: 1x2 splitter -> two identical arms -> 2x2 combiner, output o2 (top); the
-    # bottom arm is driven (reverse bias V adds phase a V + b(...) and electro-absorption loss).
+    a, b = M.pm_coeffs_core(L_pm, wl_um, w, core, etch, bg, jnp.exp(eo_ln))
     s_top, s_bot = M.mmi_transfer_table("mmi1x2", mw, 0, 0), M.mmi_transfer_table("mmi1x2", mw, 1, 0)
     c_top, c_bot = M.mmi_transfer_table("mmi2x2", mw, 0, 0), M.mmi_transfer_table("mmi2x2", mw, 0, 1)
     pm0 = M.pm_loss_dB(0.0, length_um=L_pm, core_um=core)
     passive = (M.pm_loss_dB(0.0, length_um=MZM_ARM["bias_length_um"], core_um=core)
                + M.LOSS_DB_PER_CM["deep"] * 1e-4 * (4 * MZM_ARM["isolation_um"] + MZM_ARM["sbend_path_um"]))
     amp = 10 ** (-(pm0 + passive) / 20)
-    A = s_top * c_top * amp
-    Bn = s_bot * c_bot * amp * 10 ** (-arm_dB / 20)
+    return {"a": a, "b": b, "A": s_top * c_top * amp, "Bn": s_bot * c_bot * amp * 10 ** (-arm_dB / 20),
+            "pm0": pm0, "L_pm": L_pm, "core": core}
+
+
+def _im_field(im: dict, v):
+    """Output field of the IM with reverse bias ``v`` on the bottom arm (EO phase + electro-absorption)."""
+    import jax.numpy as jnp
+
+    from ..models import inp as M
+
+    ea = M.pm_loss_dB(v, length_um=im["L_pm"], core_um=im["core"]) - im["pm0"]
+    ph = im["a"] * v + im["b"] * ((v + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V**2)
+    return im["A"] + im["Bn"] * 10 ** (-ea / 20) * jnp.exp(1j * ph)
+
+
+def im_field_function(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None = None, *, process=None,
+                      wl_um: float = LAMBDA0_UM):
+    """E(V): the IM output field of one die (complex, scalar V) from the evaluator's own closed form;
+    used for the SNS intensity states of the report."""
+    x = _transmitter_inputs(tx, offsets, process)
+    _transmitter_domain(**x)
+    _x64()
+    x = {k: float(np.asarray(v).reshape(-1)[0]) for k, v in x.items()}
+    im = _im_parts(x["L_pm"], x["ridge"] + x["wb"], x["etch"], x["core"], x["bg"], x["mw"], x["arm_dB"], x["eo_ln"],
+                   float(wl_um))
+    return lambda v: complex(_im_field(im, float(v)))
+
+
+def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp, wl_um, i_max_mA, tec_K):
+    """IM, PM, DBR and VOA closed forms of the transmitter (physics.md 3-4); pure jax."""
+    import jax.numpy as jnp
+
+    from ..models import inp as M
+
+    w = ridge + wb  # fabricated deep-ridge width of the modulators and the VOA
+    im = _im_parts(L_pm, w, etch, core, bg, mw, arm_dB, eo_ln, wl_um)
+    a, b, A, Bn, pm0 = im["a"], im["b"], im["A"], im["Bn"], im["pm0"]
+    vpi = M.pm_voltage_for_phase_V(jnp.pi, a, b)
     psi0 = jnp.angle(Bn) - jnp.angle(A)
 
     def field(v):
-        ea = M.pm_loss_dB(v, length_um=L_pm, core_um=core) - pm0
-        ph = a * v + b * ((v + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V**2)
-        return A + Bn * 10 ** (-ea / 20) * jnp.exp(1j * ph)
+        return _im_field(im, v)
 
+    # every null (paths in antiphase) and every peak (in phase) the driver reaches in [0, V_max]: the
+    # phase grows monotonically with V; electro-absorption makes each null different, so the deepest
+    # null and the highest peak are chosen, as a voltage sweep of the circuit would
     two_pi = 2 * jnp.pi
-    v_on = jnp.minimum(M.pm_voltage_for_phase_V(jnp.mod(-psi0, two_pi), a, b), IM_V_MAX_V)
-    v_off = jnp.minimum(M.pm_voltage_for_phase_V(jnp.mod(jnp.pi - psi0, two_pi), a, b), IM_V_MAX_V)
+    k = jnp.arange(_IM_ORDERS)[:, None] * two_pi
+
+    def extremum(theta0, pick):
+        v = M.pm_voltage_for_phase_V(jnp.mod(theta0, two_pi)[None] + k, a[None], b[None])
+        v = jnp.concatenate([v, jnp.zeros_like(v[:1]), jnp.full_like(v[:1], IM_V_MAX_V)])  # sweep ends
+        t = jnp.where(v <= IM_V_MAX_V, jnp.abs(field(v)) ** 2, jnp.nan)
+        i = pick(t)
+        return jnp.take_along_axis(v, i[None], axis=0)[0]
+
+    v_on = extremum(-psi0, lambda t: jnp.nanargmax(t, axis=0))
+    v_off = extremum(jnp.pi - psi0, lambda t: jnp.nanargmin(t, axis=0))
     e_on, e_off = field(v_on), field(v_off)
     t_max, t_min = jnp.abs(e_on) ** 2, jnp.maximum(jnp.abs(e_off) ** 2, 1e-30)
     er_te = 10 * jnp.log10(t_max / t_min)
@@ -480,3 +532,144 @@ def transmitter_metrics(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None
     b, n, shape = _batch(x)
     res = _transmitter_jit(float(wl_um), float(max_tuning_current_mA), float(tec_span_K))(**b)
     return _unbatch(res, n, shape)
+
+
+# ----------------------------------------------------------------------------- design space
+#: A design must keep every die within this many total process sigmas inside the models' domain
+#: (mode tables, MMI table, bandgap model): beyond it a die is clipped to the domain and flagged
+#: ``table_clipped`` by the Monte Carlo (expected for fewer than 1e-4 of the dies).
+DESIGN_MARGIN_SIGMA = 4.0
+
+
+def _sigma(process, name: str) -> float:
+    return float(process[name].sigma_total)
+
+
+def ring_design_ranges(process=None, n_sigma: float = DESIGN_MARGIN_SIGMA) -> dict[str, tuple[float, float, str]]:
+    """Allowed range of each numeric ``server_ring`` field, derived from the mode tables less
+    ``n_sigma`` of the process spread that moves it: ``{field: (lo, hi, why)}``. The radius's
+    lower bound depends on the film (minimum bend radius) and is checked by :func:`check_ring_design`."""
+    from ..models.sin_modes import COUPLER_GRID, load_coupler, load_straight
+    from ..pdk import get_platform
+    from ..pdk.sin.rules import RULES
+
+    proc = process if process is not None else get_platform("sin").process
+    sw, st = n_sigma * _sigma(proc, "width_bias_um"), n_sigma * _sigma(proc, "thickness_nm")
+    (w0, w1), (t0, t1) = load_straight().axis_range("width_um"), load_straight().axis_range("thickness_nm")
+    (c0, c1), (ct0, ct1) = load_coupler().axis_range("width_um"), load_coupler().axis_range("thickness_nm")
+    g0, g1 = COUPLER_GRID["gap_um"][0], COUPLER_GRID["gap_um"][-1]
+    g_rule = next(r.value for r in RULES if r.name == "WG.S.1")
+    tail = f"less {n_sigma:g} sigma of the process"
+    return {
+        "width_um": (max(w0, c0) + sw, min(w1, c1) - sw,
+                     f"mode tables sin_straight/sin_coupler width [{max(w0, c0):g}, {min(w1, c1):g}] um {tail} width "
+                     f"bias ({sw:.3g} um)"),
+        "bus_width_um": (max(w0, c0) + sw, min(w1, c1) - sw,
+                         f"mode tables width [{max(w0, c0):g}, {min(w1, c1):g}] um {tail} width bias ({sw:.3g} um)"),
+        "gap_um": (max(g0 + sw, g_rule), g1 - sw,
+                   f"coupler table gap [{g0:g}, {g1:g}] um {tail} width bias ({sw:.3g} um); rule WG.S.1 {g_rule:g} um"),
+        "thickness_nm": (max(t0, ct0) + st, min(t1, ct1) - st,
+                         f"mode tables thickness [{max(t0, ct0):g}, {min(t1, ct1):g}] nm {tail} film ({st:.3g} nm)"),
+    }
+
+
+def transmitter_design_ranges(process=None, n_sigma: float = DESIGN_MARGIN_SIGMA) -> dict[str, tuple[float, float, str]]:
+    """Allowed range of the model-limited ``transmitter`` fields (see :func:`ring_design_ranges`)."""
+    from ..models.inp_modes import load_inp_table
+    from ..pdk import get_platform
+
+    proc = process if process is not None else get_platform("inp").process
+    sw = n_sigma * _sigma(proc, "width_bias_um")
+    w0, w1 = load_inp_table("deep").axis_range("width_um")
+    return {
+        "ridge_width_um": (max(w0 + sw, 1.2), w1 - sw,
+                           f"mode table inp_deep width [{w0:g}, {w1:g}] um less {n_sigma:g} sigma of the process width "
+                           f"bias ({sw:.3g} um); cell minimum 1.2 um"),
+        "pm_length_um": (10.0, 5000.0, "EO phase-modulator model"),
+        "voa_length_um": (100.0, 2000.0, "VOA cell"),
+    }
+
+
+def process_domain_problems(platform: str, process, n_sigma: float = DESIGN_MARGIN_SIGMA) -> list[str]:
+    """Process parameters whose nominal +- ``n_sigma`` total sigma leaves the models' domain."""
+    from ..models import inp as M
+    from ..models.inp_modes import load_inp_table
+
+    out = []
+    if platform == "sin":
+        from ..models.sin import LOSS_RANGE_DB_PER_M
+
+        p = process["ring_loss_dB_per_m"]
+        lo = p.nominal - n_sigma * p.sigma_total
+        if lo <= 0 or p.nominal + n_sigma * p.sigma_total > LOSS_RANGE_DB_PER_M[1]:
+            out.append(f"ring_loss_dB_per_m: nominal {p.nominal:g} +- {n_sigma:g} sigma ({p.sigma_total:g}) must stay "
+                       f"inside (0, {LOSS_RANGE_DB_PER_M[1]:g}] dB/m")
+        return out
+    deep, shallow = load_inp_table("deep"), load_inp_table("shallow")
+    axes = {"deep_etch_below_core_um": deep.axis_range("etch_um"),
+            "core_thickness_um": (max(deep.axis_range("core_um")[0], shallow.axis_range("core_um")[0]),
+                                  min(deep.axis_range("core_um")[1], shallow.axis_range("core_um")[1])),
+            "core_bandgap_um": (1.20, 1.30),
+            "mmi_width_bias_um": M.MMI_TABLE_AXIS_UM}
+    for name, (lo, hi) in axes.items():
+        p = process[name]
+        a, b = p.nominal - n_sigma * p.sigma_total, p.nominal + n_sigma * p.sigma_total
+        if a < lo - 1e-12 or b > hi + 1e-12:
+            out.append(f"{name}: nominal {p.nominal:g} +- {n_sigma:g} sigma ({p.sigma_total:.4g}) = [{a:.4g}, {b:.4g}] "
+                       f"leaves the model domain [{lo:g}, {hi:g}]")
+    return out
+
+
+def domain_clip(platform: str, section: Mapping[str, Any], offsets: Mapping[str, np.ndarray], process=None
+                ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Clip per-die offsets so that every fabricated quantity stays inside the models' domain.
+
+    Returns (clipped offsets, boolean mask of the dies that were clipped). For dies beyond the
+    design margin (:data:`DESIGN_MARGIN_SIGMA`); the Monte Carlo reports them as ``table_clipped``.
+    """
+    from ..pdk import get_platform
+
+    proc = process if process is not None else get_platform(platform).process
+    off = {k: np.array(v, dtype=float, copy=True) for k, v in offsets.items()}
+    n = np.broadcast_shapes(*(v.shape for v in off.values())) if off else ()
+    clipped = np.zeros(n, dtype=bool)
+
+    def clip(name, lo, hi):
+        if name in off:
+            new = np.clip(off[name], lo, hi)
+            clipped[...] |= np.broadcast_to(new != off[name], n)
+            off[name] = new
+
+    if platform == "sin":
+        from ..models.sin_modes import COUPLER_GRID, load_coupler, load_straight
+
+        w0, w1 = load_straight().axis_range("width_um")
+        c0, c1 = load_coupler().axis_range("width_um")
+        t0 = max(load_straight().axis_range("thickness_nm")[0], load_coupler().axis_range("thickness_nm")[0])
+        t1 = min(load_straight().axis_range("thickness_nm")[1], load_coupler().axis_range("thickness_nm")[1])
+        W, BW, G = float(section["width_um"]), float(section["bus_width_um"]), float(section["gap_um"])
+        lo = max(max(w0, c0) - min(W, BW), G - COUPLER_GRID["gap_um"][-1])
+        hi = min(min(w1, c1) - max(W, BW), G - COUPLER_GRID["gap_um"][0])
+        clip("width_bias_um", lo, hi)
+        T = float(section["thickness_nm"])
+        clip("thickness_nm", t0 - T, t1 - T)
+        clip("ring_loss_dB_per_m", 1e-3 - proc["ring_loss_dB_per_m"].nominal, np.inf)
+        return off, clipped
+    from ..models import inp as M
+    from ..models.inp_modes import load_inp_table
+
+    deep, shallow = load_inp_table("deep"), load_inp_table("shallow")
+    R = float(section["ridge_width_um"])
+    d0, d1 = deep.axis_range("width_um")
+    s0, s1 = shallow.axis_range("width_um")
+    clip("width_bias_um", max(d0 - R, s0 - 2.0), min(d1 - R, s1 - 2.0))
+    for name, (lo, hi) in {"deep_etch_below_core_um": deep.axis_range("etch_um"),
+                           "core_thickness_um": (max(deep.axis_range("core_um")[0], shallow.axis_range("core_um")[0]),
+                                                 min(deep.axis_range("core_um")[1], shallow.axis_range("core_um")[1])),
+                           "core_bandgap_um": (1.20, 1.30)}.items():
+        nom = proc[name].nominal
+        clip(name, lo - nom, hi - nom)
+    clip("mmi_width_bias_um", *M.MMI_TABLE_AXIS_UM)
+    nom = proc["eo_coefficient_ln"].nominal
+    clip("eo_coefficient_ln", math.log(0.05) - nom, math.log(20.0) - nom)
+    return off, clipped

@@ -1,22 +1,22 @@
-"""Transmitter circuits: the Mach-Zehnder IM and the whole chip as sax circuits built from the cells'
-own netlists, metric extraction, and a vectorised Monte-Carlo path.
+"""The InP transmitter: its report (``qchipnet transmitter``) from the batch evaluator, and its sax
+circuits built from the cells' own netlists.
 
-- :func:`mzm_circuit`: sax circuit of ``components.inp.mzm`` (MMIs by mode propagation, PM arms).
-- :func:`im_metrics`: T(V) of one IM (the DRIVE_ARM arm driven, reverse bias), visibility (= extinction
-  ratio, physics.md 4.3) in dB, insertion loss, chirp (phase of the output field between the
-  on and off states).
-- :func:`chip_circuit`: the chip (``components.chips.transmitter_chip``) as one sax circuit; the
-  emission of each laser enters at its rear port (see ``models.inp.dbr_laser``).
-- :func:`evaluate_transmitter`: the default chip's numbers (the JSON of ``qchipnet transmitter``).
-- :func:`transmitter_metrics_batch`: closed-form per-die metrics (same models, no geometry, no sax)
-  for the wafer Monte Carlo.
+- :func:`transmitter_report` (the ``qchipnet transmitter --json`` dictionary): the metrics of
+  :func:`qchipnet.circuits.devices.transmitter_metrics` for a batch of one, the SNS intensity states
+  of IM II/III and the PM's DAC phase error from the same closed forms, and the chip's quantum and
+  reference path transmissions from the chip's sax circuit (computed once per design and cached by
+  content hash, :func:`chip_path_numbers`).
+- :func:`mzm_circuit` / :func:`im_metrics`: the IM cell as a sax circuit and its swept T(V): the
+  transfer curve of the plots, and the oracle the tests hold the evaluator's IM against.
+- :func:`chip_circuit`: the whole chip (``components.chips.transmitter_chip``) as one sax circuit.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -25,19 +25,32 @@ from ..validate import InputError, check_range
 
 __all__ = [
     "SNS_TARGETS",
-    "mzm_circuit",
-    "im_metrics",
     "DRIVE_ARM",
+    "JSON_KEYS",
+    "mzm_circuit",
+    "im_settings",
+    "im_metrics",
     "chip_circuit",
-    "evaluate_transmitter",
-    "transmitter_metrics_batch",
-    "TARGET_LINES",
+    "chip_path_numbers",
+    "transmitter_report",
 ]
 
-#: Comb lines the client lasers must reach (seed article: lambda_-5 .. lambda_+8).
-TARGET_LINES = tuple(range(-5, 9))
 #: SNS-TF-QKD intensity design (ratios to the signal state) realised with IM II [T]: decoy 0.25.
 SNS_TARGETS = {"decoy_over_signal": 0.25}
+#: The RF-driven arm of every IM (the evaluator's closed form drives the same arm). Reverse bias
+#: adds electro-absorption loss to the driven arm at the null; driving the bottom arm makes it
+#: offset the combiner's imbalance (top output favoured at the drawn geometry) instead of adding to it.
+DRIVE_ARM = "bottom"
+
+JSON_KEYS = (
+    "vpi_V", "im_visibility_dB", "im_insertion_loss_dB", "pm_insertion_loss_dB", "dbr_tuning_range_nm",
+    "reachable_comb_lines", "target_lines_reachable", "chip_size_um", "n_modulators", "n_eo_phase_sections",
+    "mmi_imbalance_dB", "mmi_excess_loss_dB", "im_chirp_rad", "decoy_over_signal", "vacuum_over_signal",
+    "not_sending_extinction_dB", "signal_decoy_phase_rad", "pm_phase_error_rad", "pm_dac_lsb_V",
+    "quantum_path_transmission_dB", "reference_path_transmission_dB", "bragg_nm", "mode_spacing_nm", "alpha_H",
+    "linewidth_free_MHz", "k_c_per_s", "eo_s_ref_m2_per_V2", "dbr_tec_window_nm", "im_visibility_te_only_dB",
+    "im_v_on_V", "im_v_off_V", "voa_attenuation_dB", "pm_length_um", "ridge_width_um",
+)
 
 
 def _models(netlists: dict) -> dict:
@@ -75,308 +88,207 @@ def _circuit(component):
 
 
 @functools.lru_cache(maxsize=8)
-def mzm_circuit(pm_length: float = 1500.0):
+def mzm_circuit(pm_length: float = 1500.0, width: float = 1.5):
     """sax circuit of the IM cell (ports o1 in, o2 through, o3 complementary)."""
     from ..components.inp import mzm
     from ..pdk import activated
 
     with activated("inp"):
-        c = mzm(pm_length=pm_length)
-        return _circuit(c)
+        return _circuit(mzm(pm_length=pm_length, width=width))
 
 
-#: The RF-driven arm of every IM. Reverse bias adds electro-absorption loss to the driven arm at
-#: the null; driving the bottom arm makes that loss offset the 2x2 combiner's systematic
-#: imbalance (top output favoured by the mode-propagation model at the drawn geometry) instead of
-#: adding to it: 34.2 dB extinction at the nominal geometry, against 31.3 dB for the top arm.
-#: A designer picks the arm this way once the MMI model gives the sign of the imbalance.
-DRIVE_ARM = "bottom"
-
-
-#: Extinction floor from the TM-polarised fraction of the laser light: the TE-designed MZI does not
-#: null TM (different EO coefficient and phase), so TM leaks through at the null. A polarisation
-#: extinction ratio of 40 dB is typical of InP DBR lasers (TE gain of compressively strained MQW;
-#: physics.md 4.3 names TM leakage as the practical cap of ER) [T]. ER_eff = -10 log10(10^(-ER/10)
-#: + 10^(-40/10)): it caps the upper tail of the visibility distribution near 40 dB.
-TM_LEAKAGE_DB = 40.0
-
-
-def _with_tm_floor(er_dB, floor_dB: float | None = None):
-    f = TM_LEAKAGE_DB if floor_dB is None else floor_dB
-    if not np.isfinite(f):
-        return er_dB
-    return -10 * np.log10(10 ** (-np.asarray(er_dB) / 10) + 10 ** (-f / 10))
-
-
-def _arm_settings(drive_arm: str, volts, arm_loss_imbalance_dB: float = 0.0) -> dict:
-    """Instance settings of one IM: voltage on the driven arm, process loss imbalance on the bottom arm."""
+def im_settings(volts, *, width: float = 1.5, arm_loss_imbalance_dB: float = 0.0, mmi_width_error_um: float = 0.0,
+                core_bandgap_um: float = 1.25, eo_rel: float = 1.0, drive_arm: str = DRIVE_ARM) -> dict:
+    """sax instance settings of one IM: voltage on the driven arm, the die's process values on the
+    arms (extra loss of the bottom arm, EO factor, bandgap) and MMI width error on both MMIs."""
     if drive_arm not in ("top", "bottom"):
         raise InputError(f"drive_arm = {drive_arm!r}; choose 'top' or 'bottom'")
-    bot: dict = {"loss_imbalance_dB": arm_loss_imbalance_dB}
-    if drive_arm == "bottom":
-        return {"pm_bot": {**bot, "voltage": volts}}
-    return {"pm_top": {"voltage": volts}, "pm_bot": bot}
+    arm = {"width": width, "core_bandgap": core_bandgap_um, "eo_rel": eo_rel}
+    top, bot = dict(arm), {**arm, "loss_imbalance_dB": arm_loss_imbalance_dB}
+    (bot if drive_arm == "bottom" else top)["voltage"] = volts
+    bias = {"width": width, "core_bandgap": core_bandgap_um, "eo_rel": eo_rel}
+    return {"pm_top": top, "pm_bot": bot, "bias_top": bias, "bias_bot": dict(bias),
+            "split": {"width_error": mmi_width_error_um}, "comb": {"width_error": mmi_width_error_um}}
 
 
-def im_metrics(*, pm_length: float = 1500.0, wl: float = LAMBDA0_UM, v_max: float = 14.0,
-               circuit=None, arm_loss_imbalance_dB: float = 0.0, npts: int = 1401,
-               drive_arm: str = DRIVE_ARM, tm_floor_dB: float | None = None) -> dict[str, Any]:
-    """Transmission vs reverse voltage on the driven arm (:data:`DRIVE_ARM`) and the IM's metrics.
-
-    ``visibility_dB`` includes the TM-leakage floor (:data:`TM_LEAKAGE_DB`; ``tm_floor_dB`` overrides
-    it, ``float('inf')`` removes it); ``visibility_te_only_dB`` is the TE circuit alone.
-    """
+def im_metrics(*, pm_length: float = 1500.0, width: float = 1.5, wl: float = LAMBDA0_UM, v_max: float = 14.0,
+               circuit=None, npts: int = 1401, drive_arm: str = DRIVE_ARM, tm_floor_dB: float | None = None,
+               **die) -> dict[str, Any]:
+    """Transmission of the IM cell's sax circuit vs reverse voltage on the driven arm, and its metrics
+    (visibility = extinction ratio, physics.md 4.3; insertion loss; chirp). ``die``: the process
+    values of :func:`im_settings`. ``visibility_dB`` includes the TM-leakage floor
+    (``circuits.devices.TM_LEAKAGE_DB``; ``tm_floor_dB=float('inf')`` removes it)."""
     from scipy.optimize import minimize_scalar
 
+    from .devices import TM_LEAKAGE_DB
+
     check_range("v_max", v_max, 1.0, 15.0, "V")
-    circ = circuit or mzm_circuit(pm_length)
+    circ = circuit or mzm_circuit(pm_length, width)
     v = np.linspace(0.0, v_max, npts)
 
     def s21(volts):
-        S = circ(wl=wl, **_arm_settings(drive_arm, volts, arm_loss_imbalance_dB))
+        S = circ(wl=wl, **im_settings(volts, width=width, drive_arm=drive_arm, **die))
         return np.asarray(S["o1", "o2"])
 
     t = np.abs(s21(v)) ** 2
     i_min, i_max = int(np.argmin(t)), int(np.argmax(t))
-    lo, hi = v[max(i_min - 2, 0)], v[min(i_min + 2, npts - 1)]
-    res = minimize_scalar(lambda x: float(np.abs(s21(x)) ** 2), bounds=(lo, hi), method="bounded",
-                          options={"xatol": 1e-7})
-    t_min, v_min = float(res.fun), float(res.x)
-    t_max, v_on = float(t[i_max]), float(v[i_max])
+
+    def refine(i, sign):
+        lo, hi = v[max(i - 2, 0)], v[min(i + 2, npts - 1)]
+        r = minimize_scalar(lambda x: sign * float(np.abs(s21(x)) ** 2), bounds=(lo, hi), method="bounded",
+                            options={"xatol": 1e-9})
+        return float(r.x), sign * float(r.fun)
+
+    v_min, t_min = refine(i_min, 1.0)
+    v_on, t_max = refine(i_max, -1.0)
     on, off = complex(s21(v_on)), complex(s21(min(v_min + 0.05, v_max)))
+    er = 10 * np.log10(t_max / max(t_min, 1e-30))
+    floor = TM_LEAKAGE_DB if tm_floor_dB is None else tm_floor_dB
+    vis = er if not np.isfinite(floor) else -10 * np.log10(10 ** (-er / 10) + 10 ** (-floor / 10))
     return {
         "voltage_V": v, "transmission": t, "t_max": t_max, "t_min": max(t_min, 1e-30), "v_on_V": v_on, "v_off_V": v_min,
-        "visibility_dB": float(_with_tm_floor(10 * np.log10(t_max / max(t_min, 1e-30)), tm_floor_dB)),
-        "visibility_te_only_dB": 10 * np.log10(t_max / max(t_min, 1e-30)),
-        "insertion_loss_dB": -10 * np.log10(t_max),
-        "chirp_rad": float(np.angle(off / on)),
+        "visibility_dB": float(vis), "visibility_te_only_dB": float(er),
+        "insertion_loss_dB": -10 * np.log10(t_max), "chirp_rad": float(np.angle(off / on)),
     }
 
 
 @functools.lru_cache(maxsize=4)
-def chip_circuit(width: float = 4600.0, height: float = 2000.0, pm_length: float = 1500.0):
-    """(sax circuit, component) of the transmitter chip."""
+def chip_circuit(**tx):
+    """(sax circuit, component) of the transmitter chip of a design's ``transmitter`` section."""
     from ..components.chips import transmitter_chip
     from ..pdk import activated
 
     with activated("inp"):
-        c = transmitter_chip(width=width, height=height, pm_length=pm_length)
+        c = transmitter_chip(**tx)
         return _circuit(c), c
 
 
-def _im_settings(voltages: dict[str, float]) -> dict:
-    return {im: _arm_settings(DRIVE_ARM, v) for im, v in voltages.items()}
+def _cache_dir():
+    import os
+    from pathlib import Path
+
+    base = os.environ.get("QCHIPNET_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "qchipnet")
+    return Path(base) / "chip_paths"
 
 
-def evaluate_transmitter(*, pm_length_um: float = 1500.0, mmi_imbalance_dB: float | None = None,
-                         arm_loss_imbalance_dB: float = 0.0, chip_width_um: float = 4600.0,
-                         chip_height_um: float = 2000.0, max_tuning_current_mA: float = 12.0,
-                         grating_period_nm: float = 238.45, wl_um: float = LAMBDA0_UM) -> dict[str, Any]:
-    """Evaluate the transmitter chip; keys are those of ``qchipnet transmitter --json``.
+def chip_path_numbers(tx: Mapping[str, Any], *, process=None, wl_um: float = LAMBDA0_UM) -> dict[str, Any]:
+    """Quantum and reference path transmissions (dB, every IM in its on state, PM and VOA at 0) and
+    the modulator counts of the chip, from the chip's sax circuit. Computed once per design and
+    process (gdsfactory + sax: tens of seconds) and cached on disk by content hash
+    (``$QCHIPNET_CACHE_DIR`` or ``~/.cache/qchipnet``; a corrupt or unwritable cache is recomputed)."""
+    import hashlib
+    import os
+    import tempfile
 
-    ``mmi_imbalance_dB=None`` uses the 2x2 MMI model (mode propagation at the drawn geometry, zero
-    width error); a number replaces the combiner by an ideal coupler with that imbalance (splitter
-    kept), so the visibility closed form of physics.md 4.3 can be explored.
+    from .. import __version__
+    from .devices import TRANSMITTER_FIELDS, transmitter_metrics
+
+    tx = {k: float(tx[k]) for k in TRANSMITTER_FIELDS}
+    m = {k: float(np.asarray(v).reshape(-1)[0]) for k, v in transmitter_metrics(tx, process=process).items()
+         if k != "reachable"}
+    key_src = json.dumps({"tx": tx, "v_on": round(m["im_v_on_V"], 9), "wl": wl_um, "version": __version__},
+                         sort_keys=True)
+    key = hashlib.sha256(key_src.encode()).hexdigest()[:20]
+    path = _cache_dir() / f"{key}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    chip, comp = chip_circuit(**tx)
+    on = {im: im_settings(m["im_v_on_V"], width=tx["ridge_width_um"]) for im in ("im1", "im2", "im3")}
+    S = chip(wl=wl_um, **on)
+    out = {"quantum_path_transmission_dB": float(10 * np.log10(abs(complex(np.asarray(S["rear_q", "o_q"]))) ** 2)),
+           "reference_path_transmission_dB": float(10 * np.log10(abs(complex(np.asarray(S["rear_ref", "o_ref"]))) ** 2)),
+           "n_modulators": int(comp.info["n_modulators"]), "n_eo_phase_sections": int(comp.info["n_eo_phase_sections"])}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            json.dump(out, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return out
+
+
+def transmitter_report(tx: Mapping[str, Any], *, process=None, offsets: Mapping[str, Any] | None = None,
+                       max_tuning_current_mA: float | None = None, wl_um: float = LAMBDA0_UM,
+                       chip_paths: bool = True) -> dict[str, Any]:
+    """The ``qchipnet transmitter --json`` dictionary (:data:`JSON_KEYS`) of a design's ``transmitter``.
+
+    ``offsets``: one die's process offsets (default: the nominal process). ``chip_paths=False``
+    skips the chip circuit (path transmissions and modulator counts become None).
     """
     from ..models import inp as M
+    from . import devices as dv
 
-    check_range("pm_length_um", pm_length_um, 500.0, 1700.0, "um")
-    check_range("arm_loss_imbalance_dB", arm_loss_imbalance_dB, 0.0, 3.0, "dB")
-    if mmi_imbalance_dB is not None:
-        check_range("mmi_imbalance_dB", mmi_imbalance_dB, 0.0, 6.0, "dB")
-    vpi = float(M.pm_vpi_V(length_um=pm_length_um, wl_um=wl_um))
-    circ = mzm_circuit(pm_length_um)
-    if mmi_imbalance_dB is not None:
-        circ = _mzm_with_ideal_combiner(pm_length_um, mmi_imbalance_dB)
-    im = im_metrics(pm_length=pm_length_um, wl=wl_um, circuit=circ, arm_loss_imbalance_dB=arm_loss_imbalance_dB)
-    imb_model, exc = M.mmi_imbalance_dB(2, width_um=8.0, access_um=2.0, wl_um=wl_um)
-    pm_il = float(M.pm_loss_dB(0.0, length_um=pm_length_um)) + 2 * M.LOSS_DB_PER_CM["deep"] * 20e-4
-    las = M.dbr_laser_metrics(grating_period_nm=grating_period_nm, max_tuning_current_mA=max_tuning_current_mA)
-    reach = [int(m) for m, ok in zip(las["mu"], np.asarray(las["reachable"])) if ok]
-    # whole chip: states of the quantum chain (IM I carve on, IM II level, IM III gate), PM phases
-    chip, comp = chip_circuit(chip_width_um, chip_height_um, pm_length_um)
-    on, off = im["v_on_V"], im["v_off_V"]
-    v_decoy = _voltage_for(im, SNS_TARGETS["decoy_over_signal"])
-
-    def out(vs: dict, pm_v: float = 0.0):
-        S = chip(wl=wl_um, **_im_settings(vs), pm={"voltage": pm_v})
-        return complex(np.asarray(S["rear_q", "o_q"]))
-
-    sig = out({"im1": on, "im2": on, "im3": on})
-    dec = out({"im1": on, "im2": v_decoy, "im3": on})
-    vac = out({"im1": on, "im2": off, "im3": on})
-    nosend = out({"im1": on, "im2": on, "im3": off})
-    ref = complex(np.asarray(chip(wl=wl_um)["rear_ref", "o_ref"]))
-    # phase accuracy: PM voltages for 0, pi/2, pi, 3pi/2 from the model's phi(V), set by a 12-bit DAC over 0-10 V
+    kw = {} if max_tuning_current_mA is None else {"max_tuning_current_mA": max_tuning_current_mA}
+    m = {k: np.asarray(v).reshape(-1) for k, v in dv.transmitter_metrics(tx, offsets, process=process, wl_um=wl_um,
+                                                                         **kw).items()}
+    s = {k: (v[0] if v.size == 1 else v) for k, v in m.items() if k != "reachable"}
+    field = dv.im_field_function(tx, offsets, process=process, wl_um=wl_um)
+    e_on = field(float(s["im_v_on_V"]))
+    t_on = abs(e_on) ** 2
+    # IM II decoy level: bisection on the monotonic branch between the on and off voltages
+    lo, hi = sorted((float(s["im_v_on_V"]), float(s["im_v_off_V"])))
+    rising = abs(field(lo)) ** 2 < abs(field(hi)) ** 2
+    target = SNS_TARGETS["decoy_over_signal"]
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        above = abs(field(mid)) ** 2 / t_on > target
+        if above != rising:
+            lo = mid
+        else:
+            hi = mid
+    v_decoy = 0.5 * (lo + hi)
+    e_dec, e_off = field(v_decoy), field(float(s["im_v_off_V"]))
+    # PM phase accuracy: 0, pi/2, pi, 3 pi/2 set by a 12-bit DAC over 0-10 V
     lsb = 10.0 / 4095
     vgrid = np.linspace(0.0, 10.0, 4096)
-    phi = np.asarray(M.pm_phase_rad(vgrid, length_um=pm_length_um, wl_um=wl_um))
+    x = dv._transmitter_inputs(tx, offsets, process)
+    a, b = (float(np.asarray(q).reshape(-1)[0]) for q in M.pm_coeffs_core(
+        x["L_pm"], wl_um, x["ridge"] + x["wb"], x["core"], x["etch"], x["bg"], np.exp(x["eo_ln"])))
+    phi = a * vgrid + b * ((vgrid + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V ** 2)
     errs = [float(np.min(np.abs(phi - k * np.pi / 2))) for k in range(4) if k * np.pi / 2 <= phi[-1]]
-    p_sig = abs(sig) ** 2
-    return {
-        "vpi_V": vpi,
-        "im_visibility_dB": float(im["visibility_dB"]),
-        "im_insertion_loss_dB": float(im["insertion_loss_dB"]),
-        "pm_insertion_loss_dB": pm_il,
-        "dbr_tuning_range_nm": float(las["tuning_range_nm"]),
-        "reachable_comb_lines": reach,
-        "target_lines_reachable": all(m in reach for m in TARGET_LINES),
-        "chip_size_um": [chip_width_um, chip_height_um],
-        "n_modulators": int(comp.info["n_modulators"]),
-        "n_eo_phase_sections": int(comp.info["n_eo_phase_sections"]),
-        "mmi_imbalance_dB": abs(imb_model) if mmi_imbalance_dB is None else mmi_imbalance_dB,
-        "mmi_excess_loss_dB": exc,
-        "im_chirp_rad": im["chirp_rad"],
-        "decoy_over_signal": abs(dec) ** 2 / p_sig,
-        "vacuum_over_signal": abs(vac) ** 2 / p_sig,
-        "not_sending_extinction_dB": float(_with_tm_floor(-10 * np.log10(abs(nosend) ** 2 / p_sig))),
-        "signal_decoy_phase_rad": float(np.angle(dec / sig)),
-        "pm_phase_error_rad": float(max(errs)) if errs else float("nan"),
-        "pm_dac_lsb_V": lsb,
-        "quantum_path_transmission_dB": float(10 * np.log10(p_sig)),
-        "reference_path_transmission_dB": float(10 * np.log10(abs(ref) ** 2)),
-        "bragg_nm": float(las["bragg_nm"]),
-        "mode_spacing_nm": float(las["mode_spacing_nm"]),
-        "alpha_H": las["alpha_H"],
-        "linewidth_free_MHz": las["linewidth_free_MHz"],
-        "k_c_per_s": float(las["k_c_per_s"]),
-        "eo_s_ref_m2_per_V2": M.eo_calibration()["s_ref_m2_per_V2"],
-    }
-
-
-def _voltage_for(im: dict, ratio: float) -> float:
-    """Voltage between on and off states where T/T_max = ratio (monotonic branch)."""
-    v, t = im["voltage_V"], im["transmission"] / im["t_max"]
-    a, b = sorted((im["v_on_V"], im["v_off_V"]))
-    m = (v >= a) & (v <= b)
-    vv, tt = v[m], t[m]
-    order = np.argsort(tt)
-    return float(np.interp(ratio, tt[order], vv[order]))
-
-
-@functools.lru_cache(maxsize=16)
-def _mzm_with_ideal_combiner(pm_length: float, imbalance_dB: float):
-    import jax.numpy as jnp
-    import sax
-
-    from ..components.inp import mzm
-    from ..pdk import activated
-
-    r = 10 ** (imbalance_dB / 10) / (1 + 10 ** (imbalance_dB / 10))
-
-    def coupler(*, wl=LAMBDA0_UM):
-        t, k = jnp.sqrt(r) * jnp.ones_like(jnp.asarray(wl, dtype=float)), 1j * jnp.sqrt(1 - r)
-        return sax.reciprocal({("o1", "o4"): t, ("o2", "o3"): t, ("o1", "o3"): k, ("o2", "o4"): k})
-
-    with activated("inp"):
-        c = mzm(pm_length=pm_length)
-        nets = c.get_netlist(recursive=True)
-    models = _models(nets)
-    models["mmi2x2"] = coupler
-    nets = {k: _optical(v) for k, v in nets.items() if k not in models}
-    circ, _ = sax.circuit(nets, models=models, backend="klu")
-    return circ
-
-
-@functools.lru_cache(maxsize=1)
-def _mmi_grid():
-    from ..models.inp import mmi_transfer
-
-    dw = np.linspace(-0.3, 0.3, 61)
-    T2 = np.stack([mmi_transfer(2, width_um=8.0, access_um=2.0, width_error_um=float(x)) for x in dw])
-    T1 = np.stack([mmi_transfer(1, width_um=6.0, access_um=2.0, width_error_um=float(x)) for x in dw])
-    return dw, T1, T2
-
-
-def _interp_c(x, xp, fp):
-    return np.interp(x, xp, fp.real) + 1j * np.interp(x, xp, fp.imag)
-
-
-@functools.partial(__import__("jax").jit, static_argnames=("pm_length_um",))
-def _vpi_jit(wb, etch, core, bg, eo, pm_length_um):
-    from ..models import inp as M
-
-    return M.pm_vpi_V(length_um=pm_length_um, width_um=1.5 + wb, etch_um=etch, core_um=core, core_bandgap_um=bg,
-                      eo_rel=eo)
-
-
-@functools.partial(__import__("jax").jit, static_argnames=("max_tuning_current_mA", "tec_span_K"))
-def _laser_jit(wb, core, bg, gp, max_tuning_current_mA, tec_span_K):
-    from ..models import inp as M
-
-    las = M.dbr_laser_metrics(width_bias_um=wb, core_um=core, core_bandgap_um=bg, grating_period_error_nm=gp,
-                              max_tuning_current_mA=max_tuning_current_mA, tec_span_K=tec_span_K,
-                              mu_range=(-20, 20))
-    return {"reachable": las["reachable"], "tuning_range_nm": las["tuning_range_nm"]}
-
-
-@functools.lru_cache(maxsize=8)
-def _nominal_null_voltage_V(pm_length_um: float) -> float:
-    """Null (off) voltage of the nominal IM circuit (computed once per length)."""
-    return float(im_metrics(pm_length=pm_length_um)["v_off_V"])
-
-
-@functools.lru_cache(maxsize=8)
-def _nominal_vpi_V(pm_length_um: float) -> float:
-    from ..models import inp as M
-
-    return float(M.pm_vpi_V(length_um=pm_length_um))
-
-
-def transmitter_metrics_batch(*, width_bias_um=0.0, deep_etch_below_core_um=1.0, core_thickness_um=0.5,
-                              core_bandgap_um=1.25, mmi_width_bias_um=0.0, arm_loss_imbalance_dB=0.0,
-                              eo_coefficient_rel=1.0, grating_period_error_nm=0.0, pm_length_um=1500.0,
-                              max_tuning_current_mA=12.0, tec_span_K=0.0) -> dict[str, np.ndarray]:
-    """Vectorised per-die metrics from process variations (arrays broadcast together).
-
-    Same physics as the circuits, in closed form: V_pi from the EO model with the table's
-    gamma_eo; IM visibility/insertion loss from the mode-propagation MMI responses (tabulated over
-    width error, interpolated) combined with the arm amplitudes, ER = ((|A|+|B|)/(|A|-|B|))^2 of the
-    two-path interferometer (exact for this circuit); DBR tuning range and reachable lines from
-    the laser model. No geometry, no sax. Validity: the table grids and |mmi_width_bias| <= 0.3 um.
-    """
-    from ..models import inp as M
-
-    arrs = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (
-        width_bias_um, deep_etch_below_core_um, core_thickness_um, core_bandgap_um, mmi_width_bias_um,
-        arm_loss_imbalance_dB, eo_coefficient_rel, grating_period_error_nm)))
-    wb, etch, core, bg, mw, arm, eo, gp = arrs
-    check_range("mmi_width_bias_um", mw, -0.3, 0.3, "um")
-    check_range("core_bandgap_um", bg, 1.20, 1.30, "um")
-    check_range("eo_coefficient_rel", eo, 0.05, 20.0)
-    # table-range checks on the extremes, eagerly (inside jit the tables cannot raise)
-    from ..models.inp_modes import load_inp_table
-
-    ext = [np.array([x.min(), x.max()]) for x in (wb, etch, core)]
-    load_inp_table("deep").check_coords(width_um=1.5 + ext[0], etch_um=ext[1], core_um=ext[2], wl_um=LAMBDA0_UM)
-    load_inp_table("shallow").check_coords(width_um=2.0 + ext[0], etch_um=0.1, core_um=ext[2], wl_um=LAMBDA0_UM)
-    M.eo_calibration()  # cached concrete calibration, computed outside the trace
-    vpi = np.asarray(_vpi_jit(wb, etch, core, bg, eo, float(pm_length_um)))
-    dw, T1, T2 = _mmi_grid()
-    s_top, s_bot = _interp_c(mw, dw, T1[:, 0, 0]), _interp_c(mw, dw, T1[:, 1, 0])
-    c_top, c_bot = _interp_c(mw, dw, T2[:, 0, 0]), _interp_c(mw, dw, T2[:, 0, 1])
-    arm_amp = 10 ** (-(float(M.pm_loss_dB(0.0, length_um=pm_length_um))) / 20)
-    # electro-absorption of the driven arm at the null: the null voltage of the nominal circuit,
-    # scaled with the die's V_pi (the EO phase is what sets the null); see DRIVE_ARM
-    v_off = _nominal_null_voltage_V(float(pm_length_um)) * vpi / _nominal_vpi_V(float(pm_length_um))
-    ea_dB = np.asarray(M.pm_loss_dB(np.clip(v_off, 0.0, 15.0), length_um=pm_length_um)) - float(
-        M.pm_loss_dB(0.0, length_um=pm_length_um))
-    ea_top, ea_bot = (ea_dB, 0.0) if DRIVE_ARM == "top" else (0.0, ea_dB)
-    A = np.abs(s_top * c_top) * arm_amp * 10 ** (-ea_top / 20)
-    B = np.abs(s_bot * c_bot) * arm_amp * 10 ** (-(arm + ea_bot) / 20)
-    vis = _with_tm_floor(20 * np.log10((A + B) / np.maximum(np.abs(A - B), 1e-12)))
-    il = -20 * np.log10(A + B)
-    check_range("max_tuning_current_mA", max_tuning_current_mA, 0.0, 50.0, "mA")
-    check_range("tec_span_K", tec_span_K, 0.0, 40.0, "K")
-    las = _laser_jit(wb, core, bg, gp, float(max_tuning_current_mA), float(tec_span_K))
-    reach = np.asarray(las["reachable"])
+    paths = chip_path_numbers(tx, process=process, wl_um=wl_um) if chip_paths else {
+        "quantum_path_transmission_dB": None, "reference_path_transmission_dB": None, "n_modulators": None,
+        "n_eo_phase_sections": None}
     mus = np.arange(-20, 21)
-    tmask = (mus >= TARGET_LINES[0]) & (mus <= TARGET_LINES[-1])
+    reach = [int(mu) for mu, ok in zip(mus, m["reachable"].reshape(-1, mus.size)[0]) if ok]
     return {
-        "vpi_V": vpi,
-        "im_visibility_dB": vis,
-        "im_insertion_loss_dB": il,
-        "dbr_tuning_range_nm": np.asarray(las["tuning_range_nm"]),
-        "reachable_line_count": reach.sum(axis=-1),
-        "target_lines_reachable": reach[..., tmask].all(axis=-1),
+        "vpi_V": float(s["vpi_V"]),
+        "im_visibility_dB": float(s["im_visibility_dB"]),
+        "im_insertion_loss_dB": float(s["im_insertion_loss_dB"]),
+        "pm_insertion_loss_dB": float(s["pm_insertion_loss_dB"]),
+        "dbr_tuning_range_nm": float(s["dbr_tuning_range_nm"]),
+        "reachable_comb_lines": reach,
+        "target_lines_reachable": bool(s["target_lines_reachable"]),
+        "chip_size_um": [float(tx["die_width_um"]), float(tx["die_height_um"])],
+        "n_modulators": paths["n_modulators"],
+        "n_eo_phase_sections": paths["n_eo_phase_sections"],
+        "mmi_imbalance_dB": float(s["mmi_imbalance_dB"]),
+        "mmi_excess_loss_dB": float(s["mmi_excess_loss_dB"]),
+        "im_chirp_rad": float(s["im_chirp_rad"]),
+        "decoy_over_signal": abs(e_dec) ** 2 / t_on,
+        "vacuum_over_signal": abs(e_off) ** 2 / t_on,
+        "not_sending_extinction_dB": float(s["im_visibility_dB"]),
+        "signal_decoy_phase_rad": float(np.angle(e_dec / e_on)),
+        "pm_phase_error_rad": float(max(errs)) if errs else None,
+        "pm_dac_lsb_V": lsb,
+        "quantum_path_transmission_dB": paths["quantum_path_transmission_dB"],
+        "reference_path_transmission_dB": paths["reference_path_transmission_dB"],
+        "bragg_nm": float(s["bragg_nm"]),
+        "mode_spacing_nm": float(s["mode_spacing_nm"]),
+        "alpha_H": M.LASER.alpha_H,
+        "linewidth_free_MHz": M.LASER.linewidth_free_MHz,
+        "k_c_per_s": float(s["k_c_per_s"]),
+        "eo_s_ref_m2_per_V2": M.eo_calibration()["s_ref_m2_per_V2"],
+        "dbr_tec_window_nm": float(s["dbr_tec_window_nm"]),
+        "im_visibility_te_only_dB": float(s["im_visibility_te_only_dB"]),
+        "im_v_on_V": float(s["im_v_on_V"]),
+        "im_v_off_V": float(s["im_v_off_V"]),
+        "voa_attenuation_dB": float(s["voa_attenuation_dB"]),
+        "pm_length_um": float(tx["pm_length_um"]),
+        "ridge_width_um": float(tx["ridge_width_um"]),
     }

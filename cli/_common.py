@@ -11,7 +11,7 @@ import typer
 from ..pdk import PLATFORMS
 from ..validate import InputError
 
-__all__ = ["echo_json", "check_platform", "to_jsonable"]
+__all__ = ["echo_json", "check_platform", "to_jsonable", "design_with", "check_out_file", "atomic_path"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -45,3 +45,57 @@ def check_platform(name: str) -> str:
     if name not in PLATFORMS:
         raise InputError(f"unknown platform {name!r}; choose one of {list(PLATFORMS)}")
     return name
+
+
+def design_with(path, section: str | None = None, overrides: dict | None = None,
+                process_overrides: dict | None = None):
+    """The design of ``--design`` (default: the built-in one) with command-line overrides of one
+    section's fields (None values are left alone), validated like a design file: a value the cells or
+    models cannot carry is one line naming the field and its allowed range."""
+    from ..design import load_design, parse_design
+
+    base = load_design(path)
+    over = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if not over and not process_overrides:
+        return base
+    data = base.model_dump(mode="json")
+    if over:
+        data[section] = {**data[section], **over}
+    for plat, params in (process_overrides or {}).items():
+        proc = data["process"].setdefault(plat, {})
+        for name, fields in params.items():
+            proc[name] = {**proc.get(name, {}), **fields}
+    return parse_design(data, source="command-line options")
+
+
+def check_out_file(option: str, path) -> None:
+    """Refuse an output file whose folder does not exist or that is a folder, before any computation."""
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{option} {str(p)!r} is a folder; give a file name")
+    if not p.parent.exists():
+        raise InputError(f"{option} {str(p)!r}: folder {str(p.parent)!r} does not exist")
+
+
+def atomic_path(path):
+    """Context manager yielding a temporary file beside ``path`` that replaces it on success."""
+    import contextlib
+    import os
+    import tempfile
+    from pathlib import Path
+
+    @contextlib.contextmanager
+    def _cm():
+        p = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            yield tmp
+            os.replace(tmp, p)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    return _cm()

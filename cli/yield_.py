@@ -8,35 +8,14 @@ import typer
 
 from ._common import echo_json
 
-__all__ = ["register", "write_plots"]
-
-
-def write_plots(summary: dict, out: Path) -> list[Path]:
-    """Wafer maps of the main metrics and pass/fail, and histograms against the spec limits."""
-    import pandas as pd
-
-    from ..layouts.wafer_plan import wafer_plan
-    from ..report.wafer_plots import histogram, pass_fail_map, wafer_map
-    from ..wafer.specs import load_spec
-
-    dies = pd.read_parquet(out / "dies.parquet")
-    platform = summary["platform"]
-    plan = wafer_plan("inp" if platform == "pair" else platform)
-    limits = load_spec(platform, summary.get("spec_path")).limits
-    pdir = out / "plots"
-    pdir.mkdir(exist_ok=True)
-    files = [pass_fail_map(dies, pdir / "wafer_pass_fail.png", plan)]
-    for m in summary["metrics"]:
-        if m in dies:
-            files.append(wafer_map(dies, m, pdir / f"wafer_{m}.png", plan))
-            files.append(histogram(dies, m, pdir / f"hist_{m}.png", limits))
-    return files
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
     @app.command("yield")
     def yield_cmd(
         platform: str = typer.Option(..., "--platform", "-p", help="inp (transmitter dies), sin (server dies) or pair."),
+        design: Path = typer.Option(None, "--design", help="Design YAML/TOML whose dies are sampled (default: the built-in design)."),
         dies: int = typer.Option(1000, "--dies", help="Number of dies (or chip pairs for --platform pair)."),
         seed: int = typer.Option(1, "--seed", help="Seed; same seed, same result, byte for byte."),
         out: Path = typer.Option(..., "--out", help="Run directory (manifest, chunked Parquet, summary)."),
@@ -50,6 +29,7 @@ def register(app: typer.Typer) -> None:
         plots: bool = typer.Option(False, "--plots", help="Write wafer maps and histograms (PNG) to OUT/plots."),
     ) -> None:
         """Monte Carlo yield: process variation -> device metrics -> key rate -> pass/fail, with wafer maps."""
+        from ..design import load_design
         from ..validate import InputError
         from ..wafer.engine import make_config, run_study
 
@@ -58,12 +38,14 @@ def register(app: typer.Typer) -> None:
         if workers < 0:
             raise InputError(f"--workers = {workers} must be >= 0")
         cfg = make_config(platform, dies, seed, str(spec) if spec else None, str(process) if process else None,
-                          wafers_per_chunk)
+                          wafers_per_chunk, design=load_design(design))
         summary = run_study(cfg, out, resume=resume, workers=workers, scheduler=scheduler, progress=not json_out)
         if spec:
             summary["spec_path"] = str(spec)
         if plots:
-            summary["plots"] = [str(p) for p in write_plots(summary, Path(out))]
+            from ..report.wafer_plots import write_study_plots
+
+            summary["plots"] = [str(p) for p in write_study_plots(summary, Path(out))]
         if json_out:
             echo_json(summary)
             return

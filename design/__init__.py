@@ -14,10 +14,12 @@ from .model import (
     ServerChip,
     ServerRing,
     TransmitterChip,
+    network_params,
+    processes,
 )
 
 __all__ = [
     "Design", "DetectionDesign", "MaskDesign", "MonteCarloDesign", "NetworkDesign", "PairDesign", "ProtocolDesign",
     "ServerChip", "ServerRing", "TransmitterChip", "default_design", "default_design_path", "design_hash",
-    "dump_design", "load_design", "parse_design",
+    "dump_design", "load_design", "parse_design", "network_params", "processes",
 ]

@@ -89,9 +89,14 @@ def _path(loc: tuple) -> str:
 
 
 def _unknown_key_msg(loc: tuple, value: Any) -> str:
+    from .model import REMOVED_FIELDS
+
     key = loc[-1]
     cls = _model_at(loc)
     path = _path(loc)
+    named = tuple(p for p in loc if isinstance(p, str))
+    if named[-2:] in REMOVED_FIELDS:
+        return f"{path}: this field was removed; {REMOVED_FIELDS[named[-2:]]}"
     if cls is None:
         return f"{path}: unknown key"
     fields = sorted(cls.model_fields)

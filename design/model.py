@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from ..constants import COMB_FSR_GHZ
 from ..validate import Frozen
 
 __all__ = [
     "ServerRing", "ServerChip", "TransmitterChip", "PairDesign", "NetworkDesign", "ProtocolDesign",
-    "DetectionDesign", "MaskDesign", "MonteCarloDesign", "Design",
+    "DetectionDesign", "MaskDesign", "MonteCarloDesign", "Design", "REMOVED_FIELDS", "check_design_space",
+    "network_params", "processes",
 ]
 
 #: The comb lines that the system model describes (lambda_-5 .. lambda_+8, article).
@@ -24,14 +24,21 @@ COMB_LINES = range(-5, 9)
 
 
 class ServerRing(Frozen):
-    """The Si3N4 microresonator of the server chip (default: 30.03 GHz, 2.8 um x 100 nm, R = 1 mm)."""
+    """The Si3N4 microresonator of the server chip (default: 30.03 GHz, 2.8 um x 100 nm, R = 1 mm).
 
-    radius_um: float = Field(997.711, ge=400.0, le=3000.0, description="ring radius (30.03 GHz FSR from the mode table, circuits.ring.design_radius_um)")
-    width_um: float = Field(2.8, ge=1.0, le=6.0, description="ring waveguide width")
-    gap_um: float = Field(1.92, ge=0.8, le=5.0, description="bus-ring gap (>= WG.S.1 0.8 um; 1.92 um is critical at 1.7 dB/m)")
-    thickness_nm: float = Field(100.0, ge=60.0, le=300.0, description="nitride film thickness")
-    bus_width_um: float = Field(2.8, ge=1.0, le=6.0, description="bus waveguide width")
-    target_fsr_GHz: float = Field(COMB_FSR_GHZ, ge=5.0, le=200.0, description="FSR the ring must hit (comb grid)")
+    The fields are the parameters of the ring and server-chip cells and of the ring evaluator
+    (``circuits.devices.ring_metrics``), under the same names. The FSR follows from the radius
+    (``circuits.ring.design_radius_um`` designs the radius for a target FSR). The bounds here are
+    the outer limits; the model domain (mode tables less 4 process sigma,
+    ``circuits.devices.ring_design_ranges``) and the minimum bend radius of the film are checked
+    when the design is loaded.
+    """
+
+    radius_um: float = Field(997.711, ge=50.0, le=10000.0, description="ring radius to the guide centre (30.03 GHz FSR at the default cross-section)")
+    width_um: float = Field(2.8, gt=0.0, le=10.0, description="ring waveguide width")
+    gap_um: float = Field(1.92, gt=0.0, le=10.0, description="bus-ring gap at the closest point (>= WG.S.1 0.8 um)")
+    thickness_nm: float = Field(100.0, ge=80.0, le=200.0, description="nitride film thickness (pdk.sin.geometry.THICKNESS_RANGE_NM)")
+    bus_width_um: float = Field(2.8, gt=0.0, le=10.0, description="bus waveguide width (at most width_um)")
 
 
 class ServerChip(Frozen):
@@ -47,9 +54,9 @@ class TransmitterChip(Frozen):
 
     die_width_um: float = Field(4600.0, ge=1000.0, le=10000.0)
     die_height_um: float = Field(2000.0, ge=500.0, le=10000.0)
-    pm_length_um: float = Field(1500.0, ge=500.0, le=1700.0, description="phase-modulator (and IM arm) electrode length")
-    voa_length_um: float = Field(500.0, ge=100.0, le=1500.0, description="VOA section length")
-    ridge_width_um: float = Field(1.5, ge=0.8, le=3.0, description="deep-ridge width of the cut-back test guides (>= DEEP.W.1)")
+    pm_length_um: float = Field(1500.0, ge=100.0, le=5000.0, description="phase-modulator (and IM arm) electrode length")
+    voa_length_um: float = Field(500.0, ge=100.0, le=2000.0, description="VOA section length")
+    ridge_width_um: float = Field(1.5, gt=0.0, le=3.0, description="deep-ridge width of the modulators, VOA and passive guides")
 
 
 class PairDesign(Frozen):
@@ -77,7 +84,6 @@ class NetworkDesign(Frozen):
     distances_km: tuple[float, ...] = (204.0, 370.0)
     curve_max_km: float = Field(600.0, ge=10.0, le=2000.0, description="x range of the key-rate plot")
     reference_line: int = Field(0, ge=-5, le=8)
-    channel_spacing_GHz: float = Field(COMB_FSR_GHZ, ge=5.0, le=200.0)
 
     @field_validator("distances_km")
     @classmethod
@@ -174,14 +180,86 @@ class Design(Frozen):
     def _process(self) -> "Design":
         from ..pdk import PLATFORMS, get_platform
 
-        for plat, over in self.process.items():
+        for plat in self.process:
             if plat not in PLATFORMS:
                 raise ValueError(f"process.{plat}: unknown platform; choose one of {list(PLATFORMS)}")
+        procs = {}
+        for plat in PLATFORMS:
+            over = self.process.get(plat, {})
             try:
-                get_platform(plat).process.with_overrides(over)
+                procs[plat] = get_platform(plat).process.with_overrides(over)
             except Exception as exc:  # InputError naming the parameter/field
                 raise ValueError(f"process.{plat}: {exc}") from None
+        check_design_space(self, procs)
         gmin = self.server_ring.gap_um + min(self.mask.doe_gap_offsets_um, default=0.0)
         if gmin < 0.8:
             raise ValueError(f"mask.doe_gap_offsets_um: smallest DOE gap {gmin:g} um < WG.S.1 0.8 um")
         return self
+
+
+#: Fields that earlier designs had and that were removed, with where their meaning went.
+REMOVED_FIELDS = {
+    ("server_ring", "target_fsr_GHz"): "the FSR follows from radius_um (qchipnet ring prints it; "
+                                       "circuits.ring.design_radius_um gives the radius for a target FSR)",
+    ("network", "channel_spacing_GHz"): "the WDM channels are the comb lines, spaced by the ring's FSR",
+}
+
+
+def check_design_space(design: Design, processes: dict) -> None:
+    """Refuse, in one line naming the field, a design that the cells or the models cannot carry:
+    fields outside the model domain less the process margin, a radius below the film's minimum
+    bend radius, a bus wider than the ring, process data whose spread leaves the models' domain."""
+    from ..circuits import devices as dv
+    from ..pdk.sin.geometry import min_bend_radius_um
+
+    def refuse(path, value, lo, hi, unit, why):
+        raise ValueError(f"{path} = {value:g} is outside the allowed range [{lo:.4g}, {hi:.4g}] {unit} ({why})")
+
+    r = design.server_ring
+    for field, (lo, hi, why) in dv.ring_design_ranges(processes["sin"]).items():
+        v = getattr(r, field)
+        if not lo <= v <= hi:
+            refuse(f"server_ring.{field}", v, lo, hi, "nm" if field.endswith("_nm") else "um", why)
+    r_min = min_bend_radius_um(r.thickness_nm)
+    if r.radius_um < r_min:
+        refuse("server_ring.radius_um", r.radius_um, r_min, 10000.0, "um",
+               f"minimum bend radius of a {r.thickness_nm:g} nm film, pdk.sin.geometry.min_bend_radius_um")
+    if r.bus_width_um > r.width_um:
+        refuse("server_ring.bus_width_um", r.bus_width_um, 0.0, r.width_um, "um", "the bus may not be wider than the ring")
+    t = design.transmitter
+    for field, (lo, hi, why) in dv.transmitter_design_ranges(processes["inp"]).items():
+        v = getattr(t, field)
+        if not lo <= v <= hi:
+            refuse(f"transmitter.{field}", v, lo, hi, "um", why)
+    for plat, proc in processes.items():
+        problems = dv.process_domain_problems(plat, proc)
+        if problems:
+            raise ValueError(f"process.{plat}.{problems[0]}")
+
+
+def network_params(design: Design, pairs=None):
+    """The system model's :class:`~qchipnet.system.NetworkParams` of a design: its pairs (the
+    article's faster drifts on a reamplified long-downstream pair), link, detection and protocol."""
+    from ..system import LinkParams, NetworkParams, PairSpec, SNSProtocol, default_pairs
+
+    dflt = {p.pair: p for p in default_pairs()}
+    specs = []
+    for p in pairs if pairs is not None else design.network.pairs:
+        base = dflt.get(p.pair)
+        kw = {"pair": p.pair, "comb_line": p.comb_line, "distance_km": p.distance_km, "downstream_km": p.downstream_km,
+              "reamplified": p.reamplified}
+        if base is not None and base.reamplified and p.reamplified:
+            kw["tracking"] = base.tracking
+        specs.append(PairSpec(**kw))
+    det, pr = design.detection, design.protocol
+    link = LinkParams(loss_dB_per_km=det.fibre_loss_dB_per_km, detector_efficiency=det.detector_efficiency,
+                      dark_count_rate_Hz=det.dark_count_rate_Hz, gate_ns=det.gate_ns, server_loss_dB=det.server_loss_dB)
+    proto = SNSProtocol(n_pulses=pr.n_pulses, failure_prob=pr.failure_prob, ec_efficiency=pr.ec_efficiency, aopp=pr.aopp)
+    return NetworkParams(pairs=specs, link=link, protocol=proto, reference_line=design.network.reference_line)
+
+
+def processes(design: Design) -> dict:
+    """{platform: ProcessData} of the design: the PDK process data with the design's overrides."""
+    from ..pdk import PLATFORMS, get_platform
+
+    return {p: get_platform(p).process.with_overrides(design.process.get(p, {})) for p in PLATFORMS}

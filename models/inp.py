@@ -76,6 +76,7 @@ __all__ = [
     "pm_coeffs_core",
     "pm_voltage_for_phase_V",
     "MMI_TABLE_GEOMETRY",
+    "MMI_TABLE_AXIS_UM",
     "build_mmi_table",
     "mmi_table",
     "mmi_transfer_table",
@@ -264,6 +265,8 @@ def mmi_imbalance_dB(n_in: int = 2, **kw) -> tuple[float, float]:
 MMI_TABLE_GEOMETRY = {"mmi1x2": {"n_in": 1, "width_um": 6.0, "access_um": 2.0},
                       "mmi2x2": {"n_in": 2, "width_um": 8.0, "access_um": 2.0}}
 _MMI_WIDTH_ERRORS_UM = tuple(round(x, 4) for x in np.linspace(-0.5, 0.5, 201))
+#: Range of the tabulated MMI width error (um).
+MMI_TABLE_AXIS_UM = (_MMI_WIDTH_ERRORS_UM[0], _MMI_WIDTH_ERRORS_UM[-1])
 
 
 def _mmi_table_inputs() -> dict[str, Any]:

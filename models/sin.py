@@ -160,7 +160,7 @@ def straight(*, wl=LAMBDA0_UM, length_um=100.0, width_um=2.8, thickness_nm=100.0
 
 
 def bend(*, wl=LAMBDA0_UM, length_um=3141.593, radius_um=1000.0, width_um=2.8, thickness_nm=100.0,
-         loss_dB_per_m=1.7, delta_T_K=0.0) -> "SDict":
+         loss_dB_per_m=1.4, delta_T_K=0.0) -> "SDict":
     """Ring arc: like :func:`straight` (bend radiation negligible above the minimum radius) plus heating."""
     _check_common(wl, width_um, thickness_nm, loss_dB_per_m)
     check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um")
@@ -169,12 +169,14 @@ def bend(*, wl=LAMBDA0_UM, length_um=3141.593, radius_um=1000.0, width_um=2.8, t
     return _two_port(_amplitude(loss_dB_per_m, length_um) * jnp.exp(1j * phi))
 
 
-def _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, bus_length_um, loss_dB_per_m):
+def _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, bus_length_um, loss_dB_per_m,
+                   bus_loss_dB_per_m=None):
     t = jnp.sqrt(1.0 - K)
     k = jnp.sqrt(K)
+    bus_loss = loss_dB_per_m if bus_loss_dB_per_m is None else bus_loss_dB_per_m
     pr = _amplitude(loss_dB_per_m, ring_length_um) * jnp.exp(
         1j * 2 * jnp.pi * neff(wl, width_um, thickness_nm) * ring_length_um / wl)
-    pb = _amplitude(loss_dB_per_m, bus_length_um) * jnp.exp(
+    pb = _amplitude(bus_loss, bus_length_um) * jnp.exp(
         1j * 2 * jnp.pi * neff(wl, bus_width_um, thickness_nm) * bus_length_um / wl)
     x = -1j * k * jnp.sqrt(pr * pb)
     return _reciprocal({
@@ -187,19 +189,24 @@ def _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, 
 
 def ring_coupler_point(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_width_um=2.8, gap_um=2.0,
                        thickness_nm=100.0, ring_length_um=3141.593, bus_length_um=2014.0,
-                       interaction_length_um=219.242, loss_dB_per_m=1.7) -> "SDict":
-    """Point coupler + lower half ring: o1->o2 bus, o4->o3 ring half, o1->o3 / o4->o2 cross."""
+                       interaction_length_um=219.242, loss_dB_per_m=1.4, bus_loss_dB_per_m=1.7) -> "SDict":
+    """Point coupler + lower half ring: o1->o2 bus, o4->o3 ring half, o1->o3 / o4->o2 cross.
+
+    ``loss_dB_per_m`` is the ring-mode loss of the half ring, ``bus_loss_dB_per_m`` the straight-guide
+    loss of the bus (``pdk.sin.process``: ring_loss_dB_per_m and loss_dB_per_m)."""
     _check_common(wl, width_um, thickness_nm, loss_dB_per_m)
+    _check_common(wl, bus_width_um, thickness_nm, bus_loss_dB_per_m)
     check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um")
     K = point_coupling(wl=wl, radius_um=radius_um, width_um=width_um, bus_width_um=bus_width_um, gap_um=gap_um,
                        thickness_nm=thickness_nm, interaction_length_um=interaction_length_um)
-    return _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, bus_length_um, loss_dB_per_m)
+    return _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, bus_length_um, loss_dB_per_m,
+                          bus_loss_dB_per_m)
 
 
 def ring_coupler_pulley(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_width_um=2.2, gap_um=1.5,
                         thickness_nm=100.0, ring_length_um=3141.593, bus_length_um=350.0,
                         pulley_angle_deg=10.0, bus_radius_um=1004.0, interaction_length_um=175.2,
-                        loss_dB_per_m=1.7) -> "SDict":
+                        loss_dB_per_m=1.4, bus_loss_dB_per_m=1.7) -> "SDict":
     """Pulley coupler + lower half ring (ports as :func:`ring_coupler_point`).
 
     ``interaction_length_um`` (= bus_radius_um x wrap angle) is implied by the angle and radius and
@@ -209,7 +216,8 @@ def ring_coupler_pulley(*, wl=LAMBDA0_UM, radius_um=1000.0, width_um=2.8, bus_wi
     check_range("radius_um", radius_um, min_bend_radius_um(thickness_nm), 1e4, "um")
     K = pulley_coupling(wl=wl, radius_um=radius_um, width_um=width_um, bus_width_um=bus_width_um, gap_um=gap_um,
                         thickness_nm=thickness_nm, pulley_angle_deg=pulley_angle_deg, bus_radius_um=bus_radius_um)
-    return _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, bus_length_um, loss_dB_per_m)
+    return _coupler_sdict(K, wl, width_um, bus_width_um, thickness_nm, ring_length_um, bus_length_um, loss_dB_per_m,
+                          bus_loss_dB_per_m)
 
 
 def edge_coupler(*, wl=LAMBDA0_UM, length_um=300.0, tip_width_um=0.3, width_um=2.8, thickness_nm=100.0,

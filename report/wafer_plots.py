@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["wafer_map", "histogram", "pass_fail_map"]
+__all__ = ["wafer_map", "histogram", "pass_fail_map", "write_study_plots"]
 
 
 def _plt():
@@ -114,3 +114,22 @@ def histogram(dies: pd.DataFrame, metric: str, path: str | Path, limits=None) ->
     fig.savefig(p, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return p
+
+
+def write_study_plots(summary: dict, out: Path) -> list[Path]:
+    """Wafer maps of the main metrics and pass/fail, and histograms against the spec limits."""
+    from ..layouts.wafer_plan import wafer_plan
+    from ..wafer.specs import load_spec
+
+    dies = pd.read_parquet(out / "dies.parquet")
+    platform = summary["platform"]
+    plan = wafer_plan("inp" if platform == "pair" else platform)
+    limits = load_spec(platform, summary.get("spec_path")).limits
+    pdir = out / "plots"
+    pdir.mkdir(exist_ok=True)
+    files = [pass_fail_map(dies, pdir / "wafer_pass_fail.png", plan)]
+    for m in summary["metrics"]:
+        if m in dies:
+            files.append(wafer_map(dies, m, pdir / f"wafer_{m}.png", plan))
+            files.append(histogram(dies, m, pdir / f"hist_{m}.png", limits))
+    return files

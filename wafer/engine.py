@@ -95,7 +95,7 @@ def evaluate_chunk(cfg: StudyConfig, chunk: int, evaluator: Callable | None = No
             plan_c, plan_s = wafer_plan("inp"), wafer_plan("sin")
             pc, dc = _sample(cfg.process["inp"], plan_c, cfg.seed, wafer, 2 * n)
             ps, ds = _sample(cfg.process["sin"], plan_s, cfg.seed, _PAIR_SERVER_OFFSET + wafer, n)
-            metrics = ev(client=(pc, dc), server=(ps, ds), n_pairs=n)
+            metrics = ev(client=(pc, dc), server=(ps, ds), n_pairs=n, design=cfg.design, processes=cfg.process)
             ids = plan_c.ids()
             base = pd.DataFrame({
                 "wafer": wafer,
@@ -107,7 +107,7 @@ def evaluate_chunk(cfg: StudyConfig, chunk: int, evaluator: Callable | None = No
         else:
             plan = wafer_plan(cfg.platform)
             params, defects = _sample(cfg.process[cfg.platform], plan, cfg.seed, wafer, n)
-            metrics = ev(params=params, defects=defects)
+            metrics = ev(params=params, defects=defects, design=cfg.design, processes=cfg.process)
             pos = plan.positions_mm()[:n]
             base = pd.DataFrame({"wafer": wafer, "die_id": plan.ids()[:n], "x_mm": pos[:, 0], "y_mm": pos[:, 1]})
             for k, v in params.items():
@@ -185,8 +185,10 @@ def _versions() -> dict:
 
 
 def make_config(platform: str, dies: int, seed: int, spec_path: str | None = None,
-                process_path: str | None = None, wafers_per_chunk: int = 1, design: dict | None = None) -> StudyConfig:
-    """Validate the user's choices and build a :class:`StudyConfig`."""
+                process_path: str | None = None, wafers_per_chunk: int = 1, design=None) -> StudyConfig:
+    """Validate the user's choices and build a :class:`StudyConfig` of ``design`` (a
+    :class:`~qchipnet.design.Design`, its dict, or None for the built-in design): every die is the
+    design's geometry plus sampled process offsets."""
     import yaml
 
     if platform not in STUDY_PLATFORMS:
@@ -194,8 +196,15 @@ def make_config(platform: str, dies: int, seed: int, spec_path: str | None = Non
     check_range("dies", dies, 1, 10_000_000)
     check_range("seed", seed, 0, 2**63 - 1)
     check_range("wafers_per_chunk", wafers_per_chunk, 1, 1000)
+    from ..design import Design, default_design, parse_design
+
+    if design is None:
+        design = default_design()
+    elif not isinstance(design, Design):
+        design = parse_design(design, source="design")
     plats = ("inp", "sin") if platform == "pair" else (platform,)
-    process = {p: get_platform(p).process for p in plats}
+    # the design's own process overrides first, then the study's --process file on top
+    process = {p: get_platform(p).process.with_overrides(design.process.get(p, {})) for p in plats}
     if process_path:
         path = Path(process_path)
         if not path.exists():
@@ -207,7 +216,7 @@ def make_config(platform: str, dies: int, seed: int, spec_path: str | None = Non
                                  f"({list(process)})")
         process = {p: (process[p].with_overrides(data[p]) if p in data else process[p]) for p in process}
     return StudyConfig(platform=platform, dies=int(dies), seed=int(seed), spec=load_spec(platform, spec_path),
-                       process=process, wafers_per_chunk=int(wafers_per_chunk), design=design)
+                       process=process, wafers_per_chunk=int(wafers_per_chunk), design=design.model_dump(mode="json"))
 
 
 def _manifest(cfg: StudyConfig) -> dict:

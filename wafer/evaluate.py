@@ -1,27 +1,32 @@
-"""Vectorised per-die evaluators of the yield engine: sampled process -> device metrics -> key rate.
+"""Per-die evaluators of the yield engine: sampled process -> device metrics -> key rate, for a design.
 
-One call per chunk, no Python loop over dies, no mode solve and no geometry build:
-- ``inp``: :func:`qchipnet.circuits.transmitter.transmitter_metrics_batch` turns the sampled
-  geometry/material of every die into V_pi, IM visibility, insertion loss and DBR tuning; failed
-  modulators (Bernoulli, PDK defect model) are counted; each die is then scored as client A of a
-  370 km pair with a nominal partner, nominal server and the design's link (system evaluator).
-- ``sin``: :func:`qchipnet.circuits.ring.ring_metrics_batch` turns thickness, width bias and ring
-  loss into FSR, Q_i, Q_c, Q_L, extinction and D2 of every server die.
+Every die goes through the same evaluators as a single design (``circuits.devices``): the design's
+own geometry (``design.server_ring``, ``design.transmitter``) plus the die's process offsets
+(sample minus the study's nominal). One vectorised call per chunk; no mode solve, no geometry, no
+Python loop over dies. Dies whose sampled process leaves the models' domain (beyond the design
+margin of ``circuits.devices.DESIGN_MARGIN_SIGMA``) are clipped to it and flagged ``table_clipped``.
+
+- ``inp``: transmitter dies; failed modulators (Bernoulli, PDK defect model: not geometric) are
+  counted; each die is then scored as client A of a 370 km pair with a nominal partner.
+- ``sin``: server dies (FSR, Q_i, Q_c, Q_L, extinction, D2, resonance).
 - ``pair``: two client dies and one server die per unit; the pair key rate at 370 km uses both
-  clients' IM extinction and failures; the server die gates the pair by its own spec metrics
-  (a comb is only formed with normal dispersion on an intact ring).
+  clients' IM extinction and failures; the server die gates the pair (normal dispersion, intact ring).
 
-The link, the phase-tracking budget apart from the IM extinction term, and the protocol
-(intensities and probabilities optimised once at the nominal design) come from
-:func:`qchipnet.system.network.evaluate_network` at the reference distance, computed once per
-process (it runs the LLE) and reused for every die.
+The link, the phase-tracking budget apart from the IM extinction term, and the protocol come from
+the system evaluator at the design's nominal devices (:func:`reference_link`: computed once per
+design and process, cached on disk by content hash).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+from typing import Any
 
 import numpy as np
+
+from ..circuits import devices as dv
 
 __all__ = ["EVALUATORS", "evaluate_inp", "evaluate_sin", "evaluate_pair", "reference_link", "REFERENCE_DISTANCE_KM"]
 
@@ -29,45 +34,103 @@ __all__ = ["EVALUATORS", "evaluate_inp", "evaluate_sin", "evaluate_pair", "refer
 REFERENCE_DISTANCE_KM = 370.0
 
 
-@functools.lru_cache(maxsize=4)
-def reference_link(distance_km: float = REFERENCE_DISTANCE_KM) -> dict:
-    """Nominal link of pair 1 at ``distance_km``: channel, e_d terms without IM extinction, protocol."""
-    from ..circuits.transmitter import transmitter_metrics_batch
-    from ..system.devices import TransmitterMetrics
-    from ..system.network import NetworkParams, evaluate_network
-    from ..system.optimize import protocol_at
+def _design(design: dict | None):
+    from ..design import default_design, parse_design
+
+    return default_design() if design is None else parse_design(design, source="study design")
+
+
+def _cache_path(key: str):
+    import os
+    from pathlib import Path
+
+    base = os.environ.get("QCHIPNET_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "qchipnet")
+    return Path(base) / "reference_link" / f"{key}.json"
+
+
+def reference_link(design: dict | None = None, processes: dict | None = None,
+                   distance_km: float = REFERENCE_DISTANCE_KM) -> dict:
+    """Nominal link of the design's first pair at ``distance_km``: channel efficiency, noise, e_d
+    terms without the IM extinction, the optimised protocol, PLOB; computed by the system evaluator
+    from the design's own nominal ring and transmitter. Cached in memory and on disk by the content
+    hash of (design, process data, distance, qchipnet version)."""
+    from .. import __version__
+
+    d = _design(design)
+    procs = _study_processes(d, processes)
+    blob = json.dumps({"design": d.model_dump(mode="json"), "process": {k: v.model_dump() for k, v in procs.items()},
+                       "distance_km": distance_km, "version": __version__}, sort_keys=True)
+    return _reference_link_cached(hashlib.sha256(blob.encode()).hexdigest()[:24], blob)
+
+
+@functools.lru_cache(maxsize=16)
+def _reference_link_cached(key: str, blob: str) -> dict:
+    import os
+    import tempfile
+
+    path = _cache_path(key)
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    out = _compute_reference_link(json.loads(blob))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            json.dump(out, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return out
+
+
+def _compute_reference_link(spec: dict) -> dict:
+    from ..circuits.ring import ring_report
+    from ..circuits.transmitter import transmitter_report
+    from ..design import network_params, parse_design
+    from ..pdk.process import ProcessData
+    from ..system.bounds import fibre_transmittance, plob_bound
+    from ..system.devices import ServerMetrics, TransmitterMetrics
+    from ..system.network import evaluate_network
     from ..system.phase import PhaseTrackingParams
 
-    params = NetworkParams()
-    # the nominal die through the same vectorised path as every sampled die (no process variation)
-    nominal = {k: float(np.asarray(v).reshape(-1)[0]) for k, v in transmitter_metrics_batch(tec_span_K=TEC_SPAN_K).items()}
-    tx_nominal = TransmitterMetrics().model_copy(update={"vpi_V": nominal["vpi_V"],
-                                                         "im_visibility_dB": nominal["im_visibility_dB"],
-                                                         "dbr_tuning_range_nm": nominal["dbr_tuning_range_nm"]})
-    res = evaluate_network(transmitters=tx_nominal, params=params, distance_km=distance_km)
+    d = parse_design(spec["design"], source="study design")
+    procs = {k: ProcessData.model_validate(v) for k, v in spec["process"].items()}
+    distance_km = spec["distance_km"]
+    ring = ring_report(d.server_ring.model_dump(), process=procs["sin"])
+    tx = transmitter_report(d.transmitter.model_dump(), process=procs["inp"], chip_paths=False)
+    params = network_params(d)
+    res = evaluate_network(ServerMetrics.from_json(ring), TransmitterMetrics.from_json(tx), params,
+                           distance_km=distance_km)
     pair = res["pairs"][0]
     lk = params.link
     arm = distance_km / 2
     eta = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10) * 10 ** (-lk.loss_dB_per_km * arm / 10)
-    terms = {k: v for k, v in pair["e_d_budget"].items() if k != "im_extinction"}
-    proto = protocol_at({k: np.asarray([v]) for k, v in pair["protocol"].items()}, 0, params.protocol)
-    from ..system.bounds import fibre_transmittance, plob_bound
-
     return {
-        "eta": eta,
+        "eta": eta if pair["locked"] else 0.0,
         "p_dark": pair["p_noise"],
-        "e_d_terms": terms,
+        "e_d_terms": {k: v for k, v in pair["e_d_budget"].items() if k != "im_extinction"},
         "gate_to_pulse_ratio": PhaseTrackingParams().gate_to_pulse_ratio,
-        "protocol": proto,
+        "protocol": {**params.protocol.model_dump(), **pair["protocol"]},
         "plob": float(plob_bound(fibre_transmittance(distance_km, lk.loss_dB_per_km))),
-        "partner_im_visibility_dB": nominal["im_visibility_dB"],
+        "partner_im_visibility_dB": tx["im_visibility_dB"],
         "partner_key_rate_per_pulse": pair["key_rate_per_pulse"],
     }
 
 
+def _study_processes(d, processes: dict | None) -> dict:
+    from ..design import processes as design_processes
+
+    out = design_processes(d)
+    out.update(processes or {})
+    return out
+
+
 def _pair_key_rate(er_a_dB, er_b_dB, working, link: dict) -> tuple[np.ndarray, np.ndarray]:
     from ..system.phase import combine_error_arrays, im_extinction_error
-    from ..system.snstf import key_rate
+    from ..system.snstf import SNSProtocol, key_rate
 
     er_a = np.clip(np.asarray(er_a_dB, dtype=float), 1e-3, 80.0)
     er_b = np.clip(np.asarray(er_b_dB, dtype=float), 1e-3, 80.0)
@@ -75,62 +138,41 @@ def _pair_key_rate(er_a_dB, er_b_dB, working, link: dict) -> tuple[np.ndarray, n
     terms["im_extinction"] = im_extinction_error(er_a, er_b, link["gate_to_pulse_ratio"])
     e_d = np.minimum(combine_error_arrays(terms), 0.499)
     eta = np.where(working, link["eta"], 0.0)
-    kr = key_rate(eta, eta, np.full_like(e_d, link["p_dark"]), e_d, link["protocol"])
+    kr = key_rate(eta, eta, np.full_like(e_d, link["p_dark"]), e_d, SNSProtocol(**link["protocol"]))
     kr = np.where(working, kr, 0.0)
     return kr, kr / link["plob"]
 
 
-#: +- range of the client chip's TEC set-point (25 +- 15 C) used to centre the DBR tuning window
-#: on the comb (about 0.093 nm/K): packaged InP lasers run from 10 to 40 C [T]. Without it the
-#: Bragg spread of the wafer (sigma about 1.2 nm from ridge width, core and grating errors) would
-#: leave half the dies unable to cover lambda_-5..lambda_+8 with current tuning alone.
-TEC_SPAN_K = 15.0
+def _offsets(params: dict, names: tuple[str, ...], process) -> dict[str, np.ndarray]:
+    """Per-die deviations of the sampled process (first instance of each die) from the study's nominal."""
+    return {k: params[k][:, 0] - process[k].nominal for k in names}
 
 
-def _clip_to_table(x: np.ndarray, lo: float, hi: float, clipped: np.ndarray) -> np.ndarray:
-    """Clip samples to the validity range of the mode tables and flag the dies that were clipped.
-
-    The tables cover about +-3 sigma of the process; dies beyond are evaluated at the table edge
-    (and flagged in the ``table_clipped`` metric) instead of extrapolating the mode solver's data.
-    """
-    out = np.clip(x, lo, hi)
-    clipped |= out != x
-    return out
-
-
-def _transmitter_metrics(params: dict) -> dict:
-    """Per-die transmitter metrics from the sampled process (IM I's combiner MMI and arms)."""
-    from ..circuits.transmitter import transmitter_metrics_batch
-    from ..models.inp_modes import load_inp_table
-
-    ax = load_inp_table("deep").axis_range
-    n = params["width_bias_um"].shape[0]
-    clipped = np.zeros(n, dtype=bool)
-    etch = _clip_to_table(params["deep_etch_below_core_um"][:, 0], *ax("etch_um"), clipped)
-    core = _clip_to_table(params["core_thickness_um"][:, 0], *ax("core_um"), clipped)
-    bg = _clip_to_table(params["core_bandgap_um"][:, 0], 1.20, 1.30, clipped)
-    m = transmitter_metrics_batch(
-        width_bias_um=params["width_bias_um"][:, 0],
-        deep_etch_below_core_um=etch,
-        core_thickness_um=core,
-        core_bandgap_um=bg,
-        mmi_width_bias_um=params["mmi_width_bias_um"][:, 0],
-        arm_loss_imbalance_dB=params["arm_loss_imbalance_dB"][:, 0],
-        eo_coefficient_rel=np.exp(params["eo_coefficient_ln"][:, 0]),
-        grating_period_error_nm=params["grating_period_error_nm"][:, 0],
-        tec_span_K=TEC_SPAN_K,
-    )
-    m = {k: np.asarray(v, dtype=float) for k, v in m.items()}
+def _transmitter_metrics(params: dict, design, process) -> dict[str, np.ndarray]:
+    tx = design.transmitter.model_dump()
+    off, clipped = dv.domain_clip("inp", tx, _offsets(params, dv.INP_OFFSETS, process), process)
+    m = {k: np.asarray(v, dtype=float) for k, v in dv.transmitter_metrics(tx, off, process=process).items()
+         if k != "reachable"}
     m["table_clipped"] = clipped.astype(float)
     return m
 
 
-def evaluate_inp(params: dict, defects: dict) -> dict:
-    """Metrics of transmitter dies (one row each)."""
-    m = {k: np.asarray(v, dtype=float) for k, v in _transmitter_metrics(params).items()}
+def _ring_metrics(params: dict, design, process) -> dict[str, np.ndarray]:
+    ring = design.server_ring.model_dump()
+    off, clipped = dv.domain_clip("sin", ring, _offsets(params, dv.SIN_OFFSETS, process), process)
+    m = {k: np.asarray(v, dtype=float) for k, v in dv.ring_metrics(ring, off, process=process).items()}
+    m["table_clipped"] = clipped.astype(float)
+    return m
+
+
+def evaluate_inp(params: dict, defects: dict, design: dict | None = None, processes: dict | None = None) -> dict:
+    """Metrics of transmitter dies of ``design`` (one row each)."""
+    d = _design(design)
+    procs = _study_processes(d, processes)
+    m = _transmitter_metrics(params, d, procs["inp"])
     failed = np.asarray(defects["pm_failure"], dtype=float)
     m["n_failed_modulators"] = failed
-    link = reference_link()
+    link = reference_link(design, procs)
     working = (failed == 0) & (m["target_lines_reachable"] > 0)
     kr, ratio = _pair_key_rate(m["im_visibility_dB"], np.full_like(failed, link["partner_im_visibility_dB"]),
                                working, link)
@@ -139,38 +181,38 @@ def evaluate_inp(params: dict, defects: dict) -> dict:
     return m
 
 
-def evaluate_sin(params: dict, defects: dict) -> dict:
-    """Metrics of server dies (one row each)."""
-    from ..circuits.ring import DEFAULT_GAP_UM, DEFAULT_RADIUS_UM, DEFAULT_WIDTH_UM, ring_metrics_batch
-
-    bias = params["width_bias_um"][:, 0]  # lithography/etch bias widens the guides and closes the gap
-    m = {k: np.asarray(v, dtype=float) for k, v in ring_metrics_batch(
-        width_um=DEFAULT_WIDTH_UM + bias,
-        thickness_nm=params["thickness_nm"][:, 0],
-        gap_um=DEFAULT_GAP_UM - bias,
-        loss_dB_per_m=params["ring_loss_dB_per_m"][:, 0],
-        radius_um=DEFAULT_RADIUS_UM,
-    ).items()}
+def evaluate_sin(params: dict, defects: dict, design: dict | None = None, processes: dict | None = None) -> dict:
+    """Metrics of server dies of ``design`` (one row each)."""
+    d = _design(design)
+    procs = _study_processes(d, processes)
+    m = _ring_metrics(params, d, procs["sin"])
     m["n_defects"] = np.asarray(defects["ring_defect"], dtype=float)
     return m
 
 
-def evaluate_pair(client: tuple, server: tuple, n_pairs: int) -> dict:
+def evaluate_pair(client: tuple, server: tuple, n_pairs: int, design: dict | None = None,
+                  processes: dict | None = None) -> dict:
     """Metrics of chip pairs: clients 2i and 2i+1 with server die i."""
     (pc, dc), (ps, ds) = client, server
-    tx = {k: np.asarray(v, dtype=float) for k, v in _transmitter_metrics(pc).items()}
-    sv = evaluate_sin(ps, ds)
+    d = _design(design)
+    procs = _study_processes(d, processes)
+    tx = _transmitter_metrics(pc, d, procs["inp"])
+    sv = _ring_metrics(ps, d, procs["sin"])
+    sv["n_defects"] = np.asarray(ds["ring_defect"], dtype=float)
     failed = np.asarray(dc["pm_failure"], dtype=float)
     a, b = slice(0, 2 * n_pairs, 2), slice(1, 2 * n_pairs, 2)
     reach = tx["target_lines_reachable"] > 0
     server_ok = (sv["D2_over_2pi_kHz"] < 0) & (sv["n_defects"] == 0)
     working = (failed[a] == 0) & (failed[b] == 0) & reach[a] & reach[b] & server_ok
-    kr, ratio = _pair_key_rate(tx["im_visibility_dB"][a], tx["im_visibility_dB"][b], working, reference_link())
+    kr, ratio = _pair_key_rate(tx["im_visibility_dB"][a], tx["im_visibility_dB"][b], working,
+                               reference_link(design, procs))
     return {
         "im_visibility_dB_a": tx["im_visibility_dB"][a], "im_visibility_dB_b": tx["im_visibility_dB"][b],
         "vpi_V_a": tx["vpi_V"][a], "vpi_V_b": tx["vpi_V"][b],
         "n_failed_modulators": failed[a] + failed[b],
-        "fsr_GHz": sv["fsr_GHz"], "q_intrinsic": sv["q_intrinsic"], "D2_over_2pi_kHz": sv["D2_over_2pi_kHz"],
+        "fsr_GHz": sv["fsr_GHz"], "q_intrinsic": sv["q_intrinsic"], "q_coupling": sv["q_coupling"],
+        "D2_over_2pi_kHz": sv["D2_over_2pi_kHz"],
+        "table_clipped": np.maximum(np.maximum(tx["table_clipped"][a], tx["table_clipped"][b]), sv["table_clipped"]),
         "key_rate_per_pulse": kr, "ratio_to_plob": ratio,
     }
 

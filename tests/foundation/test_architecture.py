@@ -28,10 +28,12 @@ ALLOWED: dict[str, set[str]] = {
     "layouts": BASE | {"pdk", "components"},
     "circuits": BASE | {"pdk", "components", "models"},
     "system": BASE | {"pdk", "models", "circuits"},
-    "wafer": BASE | {"pdk", "components", "models", "circuits", "system", "layouts"},
-    "design": BASE | {"pdk", "models", "system"},
+    "wafer": BASE | {"pdk", "components", "models", "circuits", "system", "layouts", "design"},
+    "design": BASE | {"pdk", "components", "models", "circuits", "system"},
     "report": BASE | {"pdk", "components", "models", "circuits", "system", "layouts", "wafer", "design"},
-    "cli": BASE | {"pdk", "components", "models", "circuits", "system", "layouts", "wafer", "design", "report", "cli"},
+    "pipeline": BASE | {"pdk", "components", "models", "circuits", "system", "layouts", "wafer", "design", "report"},
+    "cli": BASE | {"pdk", "components", "models", "circuits", "system", "layouts", "wafer", "design", "report", "pipeline",
+                   "cli"},
 }
 
 
