@@ -217,6 +217,24 @@ def _ring_domain(R, w, bw, g, t, loss) -> None:
                          f"(pdk.sin.geometry.min_bend_radius_um){_where(rr, np.broadcast_to(bad, rr.shape))}")
 
 
+def _pump_resonance_um(R, w, t, wl_um):
+    """Resonance (um) nearest ``wl_um``: Newton on 2 pi n_eff(wl) L / wl = 2 pi m, the phase the sax
+    circuit accumulates; quadratic convergence from lambda_0 (~0.1 nm away): 1e-12 nm in two steps."""
+    import jax.numpy as jnp
+
+    from ..models.sin_modes import load_straight
+
+    tab = load_straight()
+    L_um = 2 * jnp.pi * R
+    n0 = tab.interp("n_eff", method="cubic", width_um=w, thickness_nm=t, wl_um=wl_um)
+    m = jnp.round(n0 * L_um / wl_um)
+    wl = jnp.full_like(n0, wl_um)
+    for _ in range(2):
+        v = tab.interp_many(("n_eff", "n_g"), method="cubic", width_um=w, thickness_nm=t, wl_um=wl)
+        wl = wl - (v[..., 0] * L_um / wl - m) / (-v[..., 1] * L_um / wl**2)
+    return wl
+
+
 def _ring_physics(R, w, bw, g, t, loss, wl_um):
     """Closed forms of the all-pass point-coupled ring (physics.md 1.1-1.4); pure jax."""
     import jax.numpy as jnp
@@ -234,24 +252,22 @@ def _ring_physics(R, w, bw, g, t, loss, wl_um):
     n_eff, n_g, beta2, beta3 = q(("n_eff", "n_g", "beta2_ps2_per_km", "beta3_ps3_per_km"))
     L_um = 2 * jnp.pi * R
     L = L_um * 1e-6
+    wl = _pump_resonance_um(R, w, t, wl_um)
     fsr = C_M_PER_S / (n_g * L)
     alpha = loss / (10.0 / math.log(10.0))
-    K = point_coupling_core(wl_um, R, w, bw, g, t, point_coupler_length_um(R, w))
-    lam = wl_um * 1e-6
-    q_i = 2 * jnp.pi * n_g / (lam * alpha)
-    q_c = 2 * jnp.pi * n_g * L / (lam * (-jnp.log1p(-K)))
+    # coupling, Q and extinction at the pump resonance itself: near critical coupling the extinction
+    # depends on K to 1e-5, and K changes by more than that over the 0.1 nm from lambda_0
+    K = point_coupling_core(wl, R, w, bw, g, t, point_coupler_length_um(R, w))
+    ng_res = q(("n_g",), wl)[0]
+    lam = wl * 1e-6
+    q_i = 2 * jnp.pi * ng_res / (lam * alpha)
+    q_c = 2 * jnp.pi * ng_res * L / (lam * (-jnp.log1p(-K)))
     q_l = 1.0 / (1.0 / q_i + 1.0 / q_c)
     a = jnp.exp(-alpha * L / 2)
     r = jnp.sqrt(1.0 - K)
     t_min = (a - r) ** 2 / (1.0 - a * r) ** 2
     d1 = 2 * jnp.pi * fsr
     d2 = -(C_M_PER_S / n_g) * d1**2 * beta2 * 1e-27
-    # pump resonance nearest lambda_0: Newton on 2 pi n_eff(wl) L / wl = 2 pi m (the sax circuit's phase)
-    m = jnp.round(n_eff * L_um / wl_um)
-    wl = jnp.full_like(n_eff, wl_um)
-    for _ in range(2):  # quadratic convergence from lambda_0, ~0.1 nm away: 1e-12 nm after two steps
-        ne, ng = q(("n_eff", "n_g"), wl)
-        wl = wl - (ne * L_um / wl - m) / (-ng * L_um / wl**2)
     nu = C_M_PER_S / (wl * 1e-6)
     return {
         "fsr_GHz": fsr / 1e9, "n_eff": n_eff, "n_g": n_g, "beta2_ps2_per_km": beta2, "beta3_ps3_per_km": beta3,
@@ -311,9 +327,10 @@ def _critical_gap_jit(wl_um: float, g_lo: float, g_hi: float):
         # critical coupling: Q_c = Q_i  <=>  r = a  <=>  K = 1 - exp(-alpha L); K falls with the gap
         k_crit = 1.0 - jnp.exp(-loss / (10.0 / math.log(10.0)) * 2 * jnp.pi * R * 1e-6)
         L_int = point_coupler_length_um(R, w)
+        wl_res = _pump_resonance_um(R, w, t, wl_um)
 
         def excess(g):
-            return point_coupling_core(wl_um, R, w, bw, g, t, L_int) - k_crit
+            return point_coupling_core(wl_res, R, w, bw, g, t, L_int) - k_crit
 
         def step(_, lohi):
             lo, hi = lohi

@@ -36,7 +36,7 @@ class ServerRing(Frozen):
 
     radius_um: float = Field(997.711, ge=50.0, le=10000.0, description="ring radius to the guide centre (30.03 GHz FSR at the default cross-section)")
     width_um: float = Field(2.8, gt=0.0, le=10.0, description="ring waveguide width")
-    gap_um: float = Field(1.92, gt=0.0, le=10.0, description="bus-ring gap at the closest point (>= WG.S.1 0.8 um)")
+    gap_um: float = Field(1.99, gt=0.0, le=10.0, description="bus-ring gap at the closest point (>= WG.S.1 0.8 um); 1.99 um is critical coupling at the ring-mode loss")
     thickness_nm: float = Field(100.0, ge=80.0, le=200.0, description="nitride film thickness (pdk.sin.geometry.THICKNESS_RANGE_NM)")
     bus_width_um: float = Field(2.8, gt=0.0, le=10.0, description="bus waveguide width (at most width_um)")
 

@@ -11,11 +11,12 @@ from qchipnet.validate import InputError
 def test_default_design_is_the_reference_system():
     d = load_design()
     assert d == Design()  # the shipped YAML equals the model defaults
-    from qchipnet.circuits.ring import DEFAULT_GAP_UM, DEFAULT_RADIUS_UM, design_radius_um
+    from qchipnet.circuits.devices import ring_critical_gap_um
+    from qchipnet.circuits.ring import design_radius_um
 
-    # the design's ring is the ring the circuits evaluate: 30.03 GHz from the mode table
-    assert d.server_ring.radius_um == DEFAULT_RADIUS_UM and d.server_ring.gap_um == DEFAULT_GAP_UM
-    assert d.server_ring.radius_um == pytest.approx(design_radius_um(), rel=1e-3)
+    # the design's ring: 30.03 GHz from the mode table, critically coupled at the ring-mode loss
+    assert d.server_ring.radius_um == pytest.approx(design_radius_um(), rel=1e-6)
+    assert d.server_ring.gap_um == pytest.approx(float(ring_critical_gap_um(d.server_ring.model_dump())), abs=0.006)
     assert d.server_ring.thickness_nm == 100.0
     assert (d.transmitter.die_width_um, d.transmitter.die_height_um) == (4600.0, 2000.0)
     assert len(d.network.pairs) == 10 and {p.distance_km for p in d.network.pairs} == {370.0}
@@ -40,8 +41,16 @@ def test_toml_design(tmp_path):
 
 @pytest.mark.parametrize("data, parts", [
     ({"server_ring": {"radius_mm": 1}}, ["server_ring.radius_mm", "wrong unit", "radius_um"]),
-    ({"server_ring": {"radius_um": 50000}}, ["server_ring.radius_um = 50000", "[400, 3000] um"]),
-    ({"server_ring": {"radius_um": "1 mm"}}, ["server_ring.radius_um", "'1 mm'", "um", "[400, 3000]"]),
+    ({"server_ring": {"radius_um": 50000}}, ["server_ring.radius_um = 50000", "[50, 10000] um"]),
+    ({"server_ring": {"radius_um": "1 mm"}}, ["server_ring.radius_um", "'1 mm'", "um", "[50, 10000]"]),
+    ({"server_ring": {"radius_um": 300}}, ["server_ring.radius_um = 300", "[400,", "minimum bend radius"]),
+    ({"server_ring": {"width_um": 5.5}}, ["server_ring.width_um = 5.5", "allowed range", "mode table", "sigma"]),
+    ({"server_ring": {"bus_width_um": 2.9, "width_um": 2.6}}, ["server_ring.bus_width_um = 2.9", "wider than the ring"]),
+    ({"server_ring": {"target_fsr_GHz": 30}}, ["server_ring.target_fsr_GHz", "removed", "radius_um"]),
+    ({"network": {"channel_spacing_GHz": 30}}, ["network.channel_spacing_GHz", "removed", "FSR"]),
+    ({"transmitter": {"ridge_width_um": 2.5}}, ["transmitter.ridge_width_um = 2.5", "inp_deep"]),
+    ({"process": {"inp": {"deep_etch_below_core_um": {"sigma_wafer": 0.5}}}},
+     ["process.inp.deep_etch_below_core_um", "model domain"]),
     ({"serverring": {}}, ["serverring", "unknown key", "server_ring"]),
     ({"network": {"pairs": [{"pair": 1, "comb_line": 12}]}}, ["network.pairs[0].comb_line = 12", "[-5, 8]"]),
     ({"detection": {"detector_efficiency": 0}}, ["detection.detector_efficiency = 0", "(0, 1]"]),
@@ -74,3 +83,28 @@ def test_design_is_frozen():
     d = Design()
     with pytest.raises(Exception):
         d.server_ring.radius_um = 5.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("data", [
+    {"transmitter": {"pm_length_um": 1700}},  # failed in the chip cell's pad allocation before
+    {"server_ring": {"gap_um": 1.4}},  # an overcoupled ring: failed in injection locking before
+    {"server_ring": {"thickness_nm": 110.0, "radius_um": 800.0}},
+])
+def test_designs_that_failed_before_load(data):
+    parse_design(data)
+
+
+def test_every_field_of_the_schema_is_read_somewhere():
+    """No field is accepted and dropped: each server-ring and transmitter field is a parameter of the
+    evaluator and of the chip cell under the same name."""
+    import inspect
+
+    from qchipnet.circuits.devices import RING_FIELDS, TRANSMITTER_FIELDS
+    from qchipnet.components.chips import server_chip, transmitter_chip
+    from qchipnet.design import ServerChip, ServerRing, TransmitterChip
+
+    assert set(ServerRing.model_fields) == set(RING_FIELDS)
+    assert set(TransmitterChip.model_fields) == set(TRANSMITTER_FIELDS)
+    srv = set(inspect.signature(server_chip).parameters)
+    assert set(ServerRing.model_fields) | set(ServerChip.model_fields) <= srv
+    assert set(TransmitterChip.model_fields) <= set(inspect.signature(transmitter_chip).parameters)

@@ -147,3 +147,51 @@ def test_reproduces_the_article_sin(tmp_path):
     q = s["metrics"]["q_intrinsic"]
     assert q["mean"] == pytest.approx(20.0e6, rel=0.05) and q["std"] == pytest.approx(2.8e6, rel=0.25)
     assert s["metrics"]["fsr_GHz"]["mean"] == pytest.approx(30.03, abs=0.03)
+
+
+def _study(platform, n, design, tmp_path, name):
+    from qchipnet.design import parse_design
+
+    return run_study(make_config(platform, n, seed=5, design=parse_design(design)), tmp_path / name, progress=False)
+
+
+def test_the_design_drives_the_server_wafer(tmp_path):
+    """A smaller gap couples more: lower Q_c on every wafer, same seed; the design is in the manifest."""
+    import json
+
+    nominal = _study("sin", 300, {}, tmp_path, "a")
+    closer = _study("sin", 300, {"server_ring": {"gap_um": 1.6}}, tmp_path, "b")
+    qa, qb = nominal["metrics"]["q_coupling"]["mean"], closer["metrics"]["q_coupling"]["mean"]
+    assert qb < 0.8 * qa
+    # Q_i is the ring-mode loss, not the gap: unchanged within the sampling noise
+    assert closer["metrics"]["q_intrinsic"]["mean"] == pytest.approx(nominal["metrics"]["q_intrinsic"]["mean"], rel=1e-3)
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["design"]["server_ring"]["gap_um"] == 1.6
+    assert nominal["metrics"]["table_clipped"]["mean"] < 1e-3
+
+
+def test_the_design_drives_the_client_wafer(tmp_path):
+    """A shorter phase modulator raises V_pi about as L0 / L (the quadratic EO term makes it a bit less)."""
+    long = _study("inp", 300, {}, tmp_path, "a")
+    short = _study("inp", 300, {"transmitter": {"pm_length_um": 1000.0}}, tmp_path, "b")
+    ratio = short["metrics"]["vpi_V"]["p50"] / long["metrics"]["vpi_V"]["p50"]
+    assert 1.3 < ratio < 1.5 + 1e-9
+    assert long["metrics"]["table_clipped"]["mean"] < 1e-3
+
+
+def test_the_single_design_is_a_batch_of_one(tmp_path):
+    """The nominal die of the Monte Carlo path equals the CLI's numbers (one evaluator)."""
+    import numpy as np
+
+    from qchipnet.circuits.ring import ring_report
+    from qchipnet.design import default_design
+    from qchipnet.pdk import get_platform
+    from qchipnet.wafer.evaluate import evaluate_sin
+
+    d = default_design()
+    proc = get_platform("sin").process
+    params = {k: np.full((1, 1), proc[k].nominal) for k in proc.parameters}
+    m = evaluate_sin(params, {"ring_defect": np.zeros(1)}, design=d.model_dump(mode="json"))
+    r = ring_report(d.server_ring.model_dump())
+    for k in ("fsr_GHz", "q_intrinsic", "q_coupling", "extinction_dB", "D2_over_2pi_kHz"):
+        assert float(m[k][0]) == pytest.approx(r[k], rel=1e-12)
