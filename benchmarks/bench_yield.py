@@ -19,7 +19,9 @@ import numpy as np
 
 
 def loop_rate(n: int) -> float:
-    from qchipnet.circuits.transmitter import _arm_settings, DRIVE_ARM, im_metrics, mzm_circuit
+    from qchipnet.circuits.devices import transmitter_metrics
+    from qchipnet.circuits.transmitter import im_settings, mzm_circuit
+    from qchipnet.design import default_design
     from qchipnet.layouts.wafer_plan import wafer_plan
     from qchipnet.models import inp as M
     from qchipnet.pdk import get_platform
@@ -28,20 +30,20 @@ def loop_rate(n: int) -> float:
     plan = wafer_plan("inp")
     params, _ = sample_wafer(get_platform("inp").process, plan.positions_mm(), plan.wafer_diameter_mm / 2, 1, 0)
     circ = mzm_circuit(1500.0)
-    nominal = im_metrics()
-    v_on0, v_off0 = nominal["v_on_V"], nominal["v_off_V"]
-    vpi0 = float(M.pm_vpi_V())
+    nominal = {k: float(v) for k, v in transmitter_metrics(default_design().transmitter.model_dump()).items()
+               if k != "reachable"}
+    v_on0, v_off0 = nominal["im_v_on_V"], nominal["im_v_off_V"]
+    vpi0 = nominal["vpi_V"]
     t0 = time.perf_counter()
     out = []
     for i in range(n):
         eo = float(np.exp(params["eo_coefficient_ln"][i, 0]))
         vpi = float(M.pm_vpi_V(core_um=float(np.clip(params["core_thickness_um"][i, 0], 0.45, 0.55)), eo_rel=eo))
-        arm = abs(float(params["arm_loss_imbalance_dB"][i, 0]))
-        we = float(params["mmi_width_bias_um"][i, 0])
+        die = dict(arm_loss_imbalance_dB=abs(float(params["arm_loss_imbalance_dB"][i, 0])),
+                   mmi_width_error_um=float(params["mmi_width_bias_um"][i, 0]), eo_rel=eo)
         ts = []
-        for v in (min(v_on0 * vpi / vpi0, 15.0), min(v_off0 * vpi / vpi0, 15.0)):
-            s = _arm_settings(DRIVE_ARM, v, arm)
-            S = circ(wl=1.54978, comb={"width_error": we}, **s)
+        for v in (min(v_on0 * vpi / vpi0, 14.0), min(v_off0 * vpi / vpi0, 14.0)):
+            S = circ(wl=1.54978, **im_settings(v, **die))
             ts.append(abs(complex(np.asarray(S["o1", "o2"]))) ** 2)
         out.append((vpi, 10 * np.log10(ts[0] / ts[1])))
     dt = time.perf_counter() - t0

@@ -11,6 +11,13 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
+from ..components.floorplan import (
+    SERVER_MAX_DIE_UM,
+    TX_MAX_DIE_UM,
+    TX_PM_LENGTH_RANGE_UM,
+    TX_RIDGE_WIDTH_RANGE_UM,
+    TX_VOA_LENGTH_RANGE_UM,
+)
 from ..validate import Frozen
 
 __all__ = [
@@ -44,19 +51,22 @@ class ServerRing(Frozen):
 class ServerChip(Frozen):
     """The server (microcomb) die."""
 
-    die_width_um: float = Field(5000.0, ge=1000.0, le=20000.0)
-    die_height_um: float = Field(3000.0, ge=1000.0, le=20000.0)
+    die_width_um: float = Field(5000.0, gt=0.0, le=SERVER_MAX_DIE_UM, description="lower bound: components.floorplan.server_chip_limits")
+    die_height_um: float = Field(3000.0, gt=0.0, le=SERVER_MAX_DIE_UM)
     heater: bool = True
 
 
 class TransmitterChip(Frozen):
     """The InP client transmitter die: 2 DBR lasers, 3 IMs, 1 PM, VOA (article: 4.6 x 2 mm)."""
 
-    die_width_um: float = Field(4600.0, ge=1000.0, le=10000.0)
-    die_height_um: float = Field(2000.0, ge=500.0, le=10000.0)
-    pm_length_um: float = Field(1500.0, ge=100.0, le=5000.0, description="phase-modulator (and IM arm) electrode length")
-    voa_length_um: float = Field(500.0, ge=100.0, le=2000.0, description="VOA section length")
-    ridge_width_um: float = Field(1.5, gt=0.0, le=3.0, description="deep-ridge width of the modulators, VOA and passive guides")
+    die_width_um: float = Field(4600.0, gt=0.0, le=TX_MAX_DIE_UM, description="lower bound: components.floorplan.transmitter_chip_limits")
+    die_height_um: float = Field(2000.0, gt=0.0, le=TX_MAX_DIE_UM)
+    pm_length_um: float = Field(1500.0, ge=TX_PM_LENGTH_RANGE_UM[0], le=TX_PM_LENGTH_RANGE_UM[1],
+                                description="phase-modulator (and IM arm) electrode length (chip floorplan range)")
+    voa_length_um: float = Field(500.0, ge=TX_VOA_LENGTH_RANGE_UM[0], le=TX_VOA_LENGTH_RANGE_UM[1],
+                                 description="VOA section length (chip floorplan range)")
+    ridge_width_um: float = Field(1.5, ge=TX_RIDGE_WIDTH_RANGE_UM[0], le=TX_RIDGE_WIDTH_RANGE_UM[1],
+                                  description="deep-ridge width of the modulators, VOA and passive guides")
 
 
 class PairDesign(Frozen):
@@ -231,6 +241,18 @@ def check_design_space(design: Design, processes: dict) -> None:
         v = getattr(t, field)
         if not lo <= v <= hi:
             refuse(f"transmitter.{field}", v, lo, hi, "um", why)
+    # the chips must be drawable at the design's die sizes (the floorplans the cells draw)
+    from ..components.floorplan import check_server_chip, check_transmitter_chip
+    from ..validate import InputError
+
+    try:
+        check_server_chip(**design.server_chip.model_dump(), **r.model_dump())
+    except InputError as exc:
+        raise ValueError(f"server_chip.{exc}") from None
+    try:
+        check_transmitter_chip(**t.model_dump())
+    except InputError as exc:
+        raise ValueError(f"transmitter.{exc}") from None
     for plat, proc in processes.items():
         problems = dv.process_domain_problems(plat, proc)
         if problems:

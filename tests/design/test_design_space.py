@@ -1,0 +1,129 @@
+"""The design space is sound: every design inside the schema's ranges either runs end to end (chip
+masks DRC-clean, every device metric finite, network key rates computed) or is refused when it is
+loaded, in one line naming the field, the value and the constraint.
+
+Hypothesis draws designs across the schema's own field ranges. CI runs a few examples; a
+marker-selected run draws more:
+
+    QCHIPNET_DESIGN_EXAMPLES=40 python -m pytest -m design_space tests/design/test_design_space.py
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qchipnet.design import Design, ServerChip, ServerRing, TransmitterChip, parse_design
+from qchipnet.validate import InputError
+
+EXAMPLES = int(os.environ.get("QCHIPNET_DESIGN_EXAMPLES", "3"))
+
+pytestmark = pytest.mark.design_space
+
+
+def _bounds(model, field):
+    lo, hi = 0.0, None
+    for m in model.model_fields[field].metadata:
+        for attr in ("ge", "gt"):
+            if getattr(m, attr, None) is not None:
+                lo = float(getattr(m, attr))
+        for attr in ("le", "lt"):
+            if getattr(m, attr, None) is not None:
+                hi = float(getattr(m, attr))
+    return lo, hi
+
+
+def _field(model, field, near=None, spread=None):
+    """Values across the schema range, weighted towards the neighbourhood of the default (where
+    feasible designs live) so that both outcomes are exercised."""
+    lo, hi = _bounds(model, field)
+    lo = max(lo, 1e-3)
+    default = model.model_fields[field].default
+    local = st.floats(max(lo, default - spread), min(hi, default + spread)) if spread else st.just(default)
+    return st.one_of(local, st.floats(lo, hi))
+
+
+designs = st.fixed_dictionaries({
+    "server_ring": st.fixed_dictionaries({
+        "radius_um": _field(ServerRing, "radius_um", spread=600.0),
+        "width_um": _field(ServerRing, "width_um", spread=0.5),
+        "gap_um": _field(ServerRing, "gap_um", spread=1.0),
+        "thickness_nm": _field(ServerRing, "thickness_nm", spread=15.0),
+        "bus_width_um": _field(ServerRing, "bus_width_um", spread=0.5),
+    }),
+    "server_chip": st.fixed_dictionaries({
+        "die_width_um": _field(ServerChip, "die_width_um", spread=2000.0),
+        "die_height_um": _field(ServerChip, "die_height_um", spread=1500.0),
+        "heater": st.booleans(),
+    }),
+    "transmitter": st.fixed_dictionaries({
+        "die_width_um": _field(TransmitterChip, "die_width_um", spread=1500.0),
+        "die_height_um": _field(TransmitterChip, "die_height_um", spread=800.0),
+        "pm_length_um": _field(TransmitterChip, "pm_length_um", spread=600.0),
+        "voa_length_um": _field(TransmitterChip, "voa_length_um", spread=700.0),
+        "ridge_width_um": _field(TransmitterChip, "ridge_width_um", spread=0.4),
+    }),
+})
+
+
+def _finite(d: dict, path=""):
+    for k, v in d.items():
+        if isinstance(v, dict):
+            _finite(v, f"{path}{k}.")
+        elif isinstance(v, float):
+            assert math.isfinite(v), f"{path}{k} = {v}"
+
+
+def _drc_clean(cell, platform, tmp_path):
+    from qchipnet.pdk.drc import check_gds
+
+    p = tmp_path / f"{cell.name}.gds"
+    cell.write_gds(p)
+    r = check_gds(p, platform)
+    assert r.clean, {k: v for k, v in r.violations.items() if v}
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=designs)
+def test_every_design_runs_or_is_refused_in_one_line(data, tmp_path):
+    try:
+        d = parse_design(data)
+    except InputError as exc:
+        msg = str(exc)
+        assert "\n" not in msg and len(msg) < 600
+        assert any(s in msg for s in ("server_ring.", "server_chip.", "transmitter.", "process.")), msg
+        return
+    _run_end_to_end(d, tmp_path)
+
+
+def _run_end_to_end(d: Design, tmp_path):
+    from qchipnet.components.chips import server_chip, transmitter_chip
+    from qchipnet.pdk import activated
+    from qchipnet.pipeline import evaluate_network_of, evaluate_ring, evaluate_transmitter
+
+    ring = evaluate_ring(d)
+    tx = evaluate_transmitter(d, chip_paths=False)
+    _finite(ring)
+    _finite(tx)
+    small = d.model_copy(update={"network": d.network.model_copy(update={"pairs": d.network.pairs[:1],
+                                                                          "distances_km": (370.0,)})})
+    net = evaluate_network_of(small, ring, tx, curve=False)
+    kr = net["design_pairs"][0]["key_rate_per_pulse"]
+    assert kr is not None and kr >= 0.0
+    with activated("sin"):
+        _drc_clean(server_chip(**d.server_ring.model_dump(), **d.server_chip.model_dump()), "sin", tmp_path)
+    with activated("inp"):
+        _drc_clean(transmitter_chip(**d.transmitter.model_dump()), "inp", tmp_path)
+
+
+@pytest.mark.parametrize("data", [
+    {"transmitter": {"pm_length_um": 1700.0}},
+    {"server_ring": {"gap_um": 1.4}},
+])
+def test_the_designs_that_failed_before_run_end_to_end(data, tmp_path):
+    _run_end_to_end(parse_design(data), tmp_path)
