@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["evaluate_design", "evaluate_ring", "evaluate_transmitter", "evaluate_network_of", "run", "as_design"]
+__all__ = ["evaluate_design", "evaluate_ring", "evaluate_transmitter", "evaluate_network_of", "run", "as_design",
+           "to_jsonable"]
 
 
 def as_design(design=None):
@@ -33,22 +34,23 @@ def as_design(design=None):
     return load_design(design)
 
 
-def _jsonable(obj: Any) -> Any:
+def toto_jsonable(obj: Any) -> Any:
+    """numpy/jax scalars and arrays, tuples, models and paths as JSON-ready Python values (NaN -> None)."""
     import math
 
     import numpy as np
 
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [to_jsonable(v) for v in obj]
     if hasattr(obj, "model_dump"):
-        return _jsonable(obj.model_dump())
+        return to_jsonable(obj.model_dump())
     if isinstance(obj, np.generic):
         obj = obj.item()
     if hasattr(obj, "__array__") and not isinstance(obj, (str, bytes)):
         arr = np.asarray(obj)
-        return _jsonable(arr.item() if arr.ndim == 0 else arr.tolist())
+        return to_jsonable(arr.item() if arr.ndim == 0 else arr.tolist())
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, (str, int, float, bool)) or obj is None:
@@ -75,7 +77,7 @@ def evaluate_ring(design=None, *, spectrum: bool = False) -> dict:
         nu, nu0 = C_M_PER_S / (np.asarray(sp["wl_um"]) * 1e-6), C_M_PER_S / (sp["wl_res_um"] * 1e-6)
         out["spectrum"] = {"detuning_MHz": ((nu - nu0) / 1e6).tolist(), "transmission": np.asarray(sp["T"]).tolist()}
         out["dint"] = {"mode": list(res["mode_numbers"]), "dint_MHz": list(res["D_int_over_2pi_MHz"])}
-    return _jsonable(out)
+    return to_jsonable(out)
 
 
 def evaluate_transmitter(design=None, *, curves: bool = False, chip_paths: bool = True) -> dict:
@@ -102,7 +104,7 @@ def evaluate_transmitter(design=None, *, curves: bool = False, chip_paths: bool 
                           "wavelength_nm": (np.asarray(las["bragg_nm"]) - np.asarray(las["current_tuning_nm"])).tolist(),
                           "comb_lines": lines,
                           "comb_wavelength_nm": np.asarray(comb_line_wavelengths_nm(np.array(lines))).tolist()}
-    return _jsonable(out)
+    return to_jsonable(out)
 
 
 def evaluate_network_of(design, ring: dict, tx: dict, *, curve: bool = True) -> dict:
@@ -136,7 +138,7 @@ def evaluate_network_of(design, ring: dict, tx: dict, *, curve: bool = True) -> 
             plob.append(p["plob_per_pulse"])
         out["curve"] = {"distance_km": dist.tolist(), "key_rate_per_pulse": kr, "plob_per_pulse": plob,
                         "pair": d.network.pairs[0].pair}
-    return _jsonable(out)
+    return to_jsonable(out)
 
 
 def evaluate_design(design=None, *, network: bool = True, chip_paths: bool = True) -> dict:
@@ -195,7 +197,7 @@ def _yield(design, out: Path, dies: int, echo) -> dict:
         studies[plat]["figures"] = figs
         studies[plat]["run_dir"] = ydir.relative_to(out).as_posix()
         echo(f"    {plat}: {s['dies']} dies, yield {s['yield']:.3f} (95% CI {s['yield_ci95'][0]:.3f}-{s['yield_ci95'][1]:.3f})")
-    return _jsonable({"status": "ok", "studies": studies})
+    return to_jsonable({"status": "ok", "studies": studies})
 
 
 def _provenance(design, dhash: str, times: dict) -> dict:
@@ -222,7 +224,7 @@ def _write_json(path: Path, obj: dict) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(_jsonable(obj), f, indent=1)
+            json.dump(to_jsonable(obj), f, indent=1)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -14,7 +14,6 @@ circuits built from the cells' own netlists.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from typing import Any, Mapping
 
@@ -163,53 +162,27 @@ def chip_circuit(**tx):
         return _circuit(c), c
 
 
-def _cache_dir():
-    import os
-    from pathlib import Path
-
-    base = os.environ.get("QCHIPNET_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "qchipnet")
-    return Path(base) / "chip_paths"
-
-
 def chip_path_numbers(tx: Mapping[str, Any], *, process=None, wl_um: float = LAMBDA0_UM) -> dict[str, Any]:
     """Quantum and reference path transmissions (dB, every IM in its on state, PM and VOA at 0) and
     the modulator counts of the chip, from the chip's sax circuit. Computed once per design and
     process (gdsfactory + sax: tens of seconds) and cached on disk by content hash
     (``$QCHIPNET_CACHE_DIR`` or ``~/.cache/qchipnet``; a corrupt or unwritable cache is recomputed)."""
-    import hashlib
-    import os
-    import tempfile
-
-    from .. import __version__
+    from ..models.cache import cached_json, content_key
     from .devices import TRANSMITTER_FIELDS, transmitter_metrics
 
     tx = {k: float(tx[k]) for k in TRANSMITTER_FIELDS}
-    m = {k: float(np.asarray(v).reshape(-1)[0]) for k, v in transmitter_metrics(tx, process=process).items()
-         if k != "reachable"}
-    key_src = json.dumps({"tx": tx, "v_on": round(m["im_v_on_V"], 9), "wl": wl_um, "version": __version__},
-                         sort_keys=True)
-    key = hashlib.sha256(key_src.encode()).hexdigest()[:20]
-    path = _cache_dir() / f"{key}.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        pass
-    chip, comp = chip_circuit(**tx)
-    on = {im: im_settings(m["im_v_on_V"], width=tx["ridge_width_um"]) for im in ("im1", "im2", "im3")}
-    S = chip(wl=wl_um, **on)
-    out = {"quantum_path_transmission_dB": float(10 * np.log10(abs(complex(np.asarray(S["rear_q", "o_q"]))) ** 2)),
-           "reference_path_transmission_dB": float(10 * np.log10(abs(complex(np.asarray(S["rear_ref", "o_ref"]))) ** 2)),
-           "n_modulators": int(comp.info["n_modulators"]), "n_eo_phase_sections": int(comp.info["n_eo_phase_sections"])}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            json.dump(out, f)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-    return out
+    v_on = float(np.asarray(transmitter_metrics(tx, process=process)["im_v_on_V"]).reshape(-1)[0])
+
+    def compute() -> dict:
+        chip, comp = chip_circuit(**tx)
+        on = {im: im_settings(v_on, width=tx["ridge_width_um"]) for im in ("im1", "im2", "im3")}
+        S = chip(wl=wl_um, **on)
+        return {"quantum_path_transmission_dB": float(10 * np.log10(abs(complex(np.asarray(S["rear_q", "o_q"]))) ** 2)),
+                "reference_path_transmission_dB": float(10 * np.log10(abs(complex(np.asarray(S["rear_ref", "o_ref"]))) ** 2)),
+                "n_modulators": int(comp.info["n_modulators"]),
+                "n_eo_phase_sections": int(comp.info["n_eo_phase_sections"])}
+
+    return cached_json("chip_paths", content_key({"tx": tx, "v_on": round(v_on, 9), "wl": wl_um}), compute)
 
 
 def transmitter_report(tx: Mapping[str, Any], *, process=None, offsets: Mapping[str, Any] | None = None,

@@ -64,7 +64,7 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: qchipnet's own errors become one line on stderr and exit status 2."""
     if not any(a in ("--help", "--version") for a in (argv if argv is not None else sys.argv[1:])):
-        from ..models.modes import enable_compilation_cache
+        from ..models.cache import enable_compilation_cache
 
         enable_compilation_cache()
     try:

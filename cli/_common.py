@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import typer
@@ -15,25 +14,10 @@ __all__ = ["echo_json", "check_platform", "to_jsonable", "design_with", "check_o
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Convert numpy/jax scalars and arrays, tuples and paths into JSON-ready Python values."""
-    import numpy as np
+    """See :func:`qchipnet.pipeline.to_jsonable` (one implementation)."""
+    from ..pipeline import to_jsonable as _to_jsonable
 
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if hasattr(obj, "model_dump"):
-        return to_jsonable(obj.model_dump())
-    if isinstance(obj, (np.generic,)):
-        obj = obj.item()
-    if hasattr(obj, "__array__") and not isinstance(obj, (str, bytes)):
-        arr = np.asarray(obj)
-        return to_jsonable(arr.item() if arr.ndim == 0 else arr.tolist())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, (str, int, float, bool)) or obj is None:
-        return obj
-    return str(obj)
+    return _to_jsonable(obj)
 
 
 def echo_json(obj: Any) -> None:

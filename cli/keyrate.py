@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -65,15 +66,16 @@ def compute(distances: list[float], *, loss: float, eff: float, pd: float, ed: f
 def register(app: typer.Typer) -> None:
     @app.command("keyrate")
     def keyrate(
+        design: Optional[Path] = typer.Option(None, "--design", help="Design YAML/TOML whose detection and protocol give the defaults."),
         distance_km: float = typer.Option(370.0, "--distance-km", help="Total Alice-Bob fibre (km), server in the middle."),
-        fibre_loss_db_per_km: float = typer.Option(0.2, "--fibre-loss-db-per-km", help="Fibre loss (dB/km); default G.652."),
-        detector_efficiency: float = typer.Option(0.6, "--detector-efficiency"),
-        dark_count_prob: float = typer.Option(1e-8, "--dark-count-prob", help="Noise clicks per window per detector."),
+        fibre_loss_db_per_km: Optional[float] = typer.Option(None, "--fibre-loss-db-per-km", help="Fibre loss (dB/km) [design: 0.2, G.652]."),
+        detector_efficiency: Optional[float] = typer.Option(None, "--detector-efficiency", help="[design: 0.6]"),
+        dark_count_prob: Optional[float] = typer.Option(None, "--dark-count-prob", help="Noise clicks per window per detector [design: dark_count_rate_Hz x gate_ns]."),
         misalignment: float = typer.Option(0.03, "--misalignment", help="e_d of the single-photon interference."),
-        ec_efficiency: float = typer.Option(1.1, "--ec-efficiency"),
-        pulses: float = typer.Option(1e12, "--pulses", help="Number of sent pulse pairs N."),
+        ec_efficiency: Optional[float] = typer.Option(None, "--ec-efficiency", help="[design: 1.1]"),
+        pulses: Optional[float] = typer.Option(None, "--pulses", help="Number of sent pulse pairs N [design: 1e12]."),
         asymptotic: bool = typer.Option(False, "--asymptotic", help="Infinite-key rate."),
-        aopp: bool = typer.Option(False, "--aopp", help="Actively odd-parity pairing."),
+        aopp: Optional[bool] = typer.Option(None, "--aopp/--no-aopp", help="Actively odd-parity pairing [design]."),
         mu_z: Optional[float] = typer.Option(None, "--mu-z"),
         epsilon: Optional[float] = typer.Option(None, "--epsilon"),
         mu_1: Optional[float] = typer.Option(None, "--mu-1"),
@@ -87,8 +89,19 @@ def register(app: typer.Typer) -> None:
         plot: Optional[str] = typer.Option(None, "--plot", help="PNG of key rate vs distance with PLOB."),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """SNS-TF-QKD secure key rate per pulse pair, with the PLOB bound."""
+        """SNS-TF-QKD secure key rate per pulse pair, with the PLOB bound (defaults from the design)."""
+        from ..design import load_design
         from ..validate import check_range
+
+        d = load_design(design)
+        det, pr = d.detection, d.protocol
+        fibre_loss_db_per_km = det.fibre_loss_dB_per_km if fibre_loss_db_per_km is None else fibre_loss_db_per_km
+        detector_efficiency = det.detector_efficiency if detector_efficiency is None else detector_efficiency
+        if dark_count_prob is None:
+            dark_count_prob = det.dark_count_rate_Hz * det.gate_ns * 1e-9
+        ec_efficiency = pr.ec_efficiency if ec_efficiency is None else ec_efficiency
+        pulses = pr.n_pulses if pulses is None else pulses
+        aopp = pr.aopp if aopp is None else aopp
 
         check_range("distance_km", distance_km, 0.0, 2000.0, "km")
         kw = {k: v for k, v in dict(mu_z=mu_z, epsilon=epsilon, mu_1=mu_1, mu_2=mu_2, p_z=p_z, p_0=p_0, p_1=p_1).items() if v is not None}

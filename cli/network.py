@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -13,14 +14,29 @@ __all__ = ["register"]
 def register(app: typer.Typer) -> None:
     @app.command("network")
     def network(
+        design: Optional[Path] = typer.Option(None, "--design", help="Design YAML/TOML (default: the built-in design)."),
+        article_devices: bool = typer.Option(False, "--article-devices",
+                                             help="Use the article's device numbers instead of the design's evaluated chips."),
         distance_km: Optional[float] = typer.Option(None, "--distance-km", help="Set every pair's distance (km)."),
         as_json: bool = typer.Option(False, "--json"),
         plot: Optional[str] = typer.Option(None, "--plot", help="PNG of key rate and PLOB per pair."),
     ) -> None:
-        """Evaluate the network (default chips = the article's device metrics)."""
+        """Evaluate the design's network: its pairs, link and protocol, with its evaluated ring and transmitter."""
+        from ..circuits.ring import ring_report
+        from ..circuits.transmitter import transmitter_report
+        from ..design import load_design, network_params, processes
+        from ..system import ServerMetrics, TransmitterMetrics
         from ..system.network import evaluate_network
 
-        res = evaluate_network(distance_km=distance_km)
+        d = load_design(design)
+        if article_devices:
+            server, tx = ServerMetrics(), TransmitterMetrics()
+        else:
+            procs = processes(d)
+            server = ServerMetrics.from_json(ring_report(d.server_ring.model_dump(), process=procs["sin"]))
+            tx = TransmitterMetrics.from_json(transmitter_report(d.transmitter.model_dump(), process=procs["inp"],
+                                                                 chip_paths=False))
+        res = evaluate_network(server, tx, network_params(d), distance_km=distance_km)
         if plot:
             import matplotlib
 

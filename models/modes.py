@@ -65,7 +65,6 @@ __all__ = [
     "content_hash",
     "make_provenance",
     "package_versions",
-    "enable_compilation_cache",
 ]
 
 #: Directory of the committed tables.
@@ -295,43 +294,6 @@ def _interp_kernel(values, grids, xs, method):
 
         _KERNEL = jax.jit(_interp_nd, static_argnums=(3,))
     return _KERNEL(values, grids, xs, method)
-
-
-def enable_compilation_cache(path: str | Path | None = None) -> Path | None:
-    """Turn on jax's persistent compilation cache (the evaluators' compiled programs are reused by
-    the next process: ``qchipnet ring`` pays its XLA compile once per machine, not once per call).
-
-    Folder: ``path``, else ``$QCHIPNET_CACHE_DIR/jax``, else ``$XDG_CACHE_HOME/qchipnet/jax``
-    (``~/.cache/qchipnet/jax``). ``QCHIPNET_JAX_CACHE=0`` turns it off. Nothing is downloaded; a
-    folder that cannot be created leaves the cache off. Returns the folder or None.
-    """
-    import os
-
-    if os.environ.get("QCHIPNET_JAX_CACHE", "1") == "0":
-        return None
-    if path is None:
-        base = os.environ.get("QCHIPNET_CACHE_DIR") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "qchipnet")
-        path = Path(base) / "jax"
-    path = Path(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    import sys
-
-    settings = {"jax_compilation_cache_dir": str(path), "jax_persistent_cache_min_compile_time_secs": 0.0,
-                "jax_persistent_cache_min_entry_size_bytes": 0}
-    if "jax" in sys.modules:
-        for k, v in settings.items():
-            sys.modules["jax"].config.update(k, v)
-    else:  # read by jax when it is first imported: commands that never use jax do not pay its import
-        for k, v in settings.items():
-            os.environ.setdefault(k.upper(), str(v))
-        # XLA's CPU loader logs a spurious "machine feature +prefer-no-gather not supported" error
-        # for every cached program (a tuning pseudo-feature, not an instruction set): keep stderr clean
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return path
 
 
 def _ensure_x64() -> None:

@@ -20,7 +20,6 @@ design and process, cached on disk by content hash).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from typing import Any
 
@@ -40,50 +39,26 @@ def _design(design: dict | None):
     return default_design() if design is None else parse_design(design, source="study design")
 
 
-def _cache_path(key: str):
-    import os
-    from pathlib import Path
-
-    base = os.environ.get("QCHIPNET_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "qchipnet")
-    return Path(base) / "reference_link" / f"{key}.json"
-
-
 def reference_link(design: dict | None = None, processes: dict | None = None,
                    distance_km: float = REFERENCE_DISTANCE_KM) -> dict:
     """Nominal link of the design's first pair at ``distance_km``: channel efficiency, noise, e_d
     terms without the IM extinction, the optimised protocol, PLOB; computed by the system evaluator
     from the design's own nominal ring and transmitter. Cached in memory and on disk by the content
     hash of (design, process data, distance, qchipnet version)."""
-    from .. import __version__
+    from ..models.cache import content_key
 
     d = _design(design)
     procs = _study_processes(d, processes)
-    blob = json.dumps({"design": d.model_dump(mode="json"), "process": {k: v.model_dump() for k, v in procs.items()},
-                       "distance_km": distance_km, "version": __version__}, sort_keys=True)
-    return _reference_link_cached(hashlib.sha256(blob.encode()).hexdigest()[:24], blob)
+    spec = {"design": d.model_dump(mode="json"), "process": {k: v.model_dump() for k, v in procs.items()},
+            "distance_km": distance_km}
+    return _reference_link_cached(content_key(spec), json.dumps(spec, sort_keys=True))
 
 
 @functools.lru_cache(maxsize=16)
-def _reference_link_cached(key: str, blob: str) -> dict:
-    import os
-    import tempfile
+def _reference_link_cached(key: str, spec: str) -> dict:
+    from ..models.cache import cached_json
 
-    path = _cache_path(key)
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        pass
-    out = _compute_reference_link(json.loads(blob))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            json.dump(out, f)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-    return out
+    return cached_json("reference_link", key, lambda: _compute_reference_link(json.loads(spec)))
 
 
 def _compute_reference_link(spec: dict) -> dict:
