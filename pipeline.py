@@ -34,7 +34,7 @@ def as_design(design=None):
     return load_design(design)
 
 
-def toto_jsonable(obj: Any) -> Any:
+def to_jsonable(obj: Any) -> Any:
     """numpy/jax scalars and arrays, tuples, models and paths as JSON-ready Python values (NaN -> None)."""
     import math
 

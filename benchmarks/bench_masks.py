@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from qchipnet.design import load_design
-from qchipnet.cli.mask import build_wafer
+from qchipnet.layouts.build import build_wafer
 from qchipnet.layouts.export import write_layout
 from qchipnet.layouts.masks import drc_wafer, write_wafer
 

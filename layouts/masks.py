@@ -6,8 +6,8 @@
   variants (gap and width offsets around the default, each on ``doe_copies`` dies spread over the
   wafer), loss test rings, alignment marks, labels.
 
-Die cells are built by factories passed in (:mod:`qchipnet.layouts.chips` adapts the chip cells of
-:mod:`qchipnet.components.chips`), so this module only places and writes.
+Die cells are built by factories passed in (:mod:`qchipnet.layouts.build` passes the chip cells of
+:mod:`qchipnet.components.chips` with the design's parameters), so this module only places and writes.
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ def server_wafer(chip_factory: Callable[..., object], default_params: dict, *, g
     """The 4-inch Si3N4 wafer: default microcomb dies plus DOE variants.
 
     ``chip_factory(**params)`` builds a die; ``default_params`` must hold ``gap_um`` and ``width_um``.
+    A width variant offsets every guide width in the parameters (``width_um`` and, when present,
+    ``bus_width_um``): it emulates a lithography width bias, which acts on the bus as on the ring.
+    A variant that cannot be built is an error naming the DOE field and the variant.
     """
     for k in ("gap_um", "width_um"):
         if k not in default_params:
@@ -66,16 +69,23 @@ def server_wafer(chip_factory: Callable[..., object], default_params: dict, *, g
     plan = wafer_plan("sin", dicing_lane_um=dicing_lane_um, reserved_rows_top=reserved_rows_top)
     variants = {"default": DieVariant("default", chip_factory(**default_params), dict(default_params))}
     keys = []
-    for off in gap_offsets_um:
-        p = {**default_params, "gap_um": round(default_params["gap_um"] + off, 4)}
-        key = f"gap{off:+g}um"
-        variants[key] = DieVariant(key, chip_factory(**p), p)
+
+    def add(key: str, p: dict, field: str) -> None:
+        try:
+            comp = chip_factory(**p)
+        except InputError as exc:
+            raise InputError(f"mask.{field}: DOE variant {key}: {exc}") from None
+        variants[key] = DieVariant(key, comp, p)
         keys.append(key)
+
+    for off in gap_offsets_um:
+        add(f"gap{off:+g}um", {**default_params, "gap_um": round(default_params["gap_um"] + off, 4)},
+            "doe_gap_offsets_um")
     for off in width_offsets_um:
         p = {**default_params, "width_um": round(default_params["width_um"] + off, 4)}
-        key = f"width{off:+g}um"
-        variants[key] = DieVariant(key, chip_factory(**p), p)
-        keys.append(key)
+        if "bus_width_um" in p:
+            p["bus_width_um"] = round(default_params["bus_width_um"] + off, 4)
+        add(f"width{off:+g}um", p, "doe_width_offsets_um")
     assignment = doe_assignment(plan.ids(), keys, doe_copies)
     return assemble_wafer(plan, variants, assignment, list(test_structures))
 

@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..pdk.inp.tech import EpiStack
+from ..pdk.inp.geometry import EpiStack
 from ..pdk.materials import get_material
 from ..validate import check_range
 from .modes import TABLES_DIR, ModeTable, content_hash, load_table, make_provenance

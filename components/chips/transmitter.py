@@ -4,8 +4,8 @@ intensity modulators, one phase modulator and a VOA on a 4.6 mm x 2 mm die.
 Topology (rows from top to bottom; all optical outputs on the west facet, so one fibre array
 collects the reference and the quantum output):
 
-- row A: laser II (phase reference, locked to lambda_0) at the east end, emitting west through a
-  deep-ridge straight and a spot-size converter to the **reference output** ``o_ref``;
+- row A: laser II (phase reference, locked to lambda_0) emitting west through a deep-ridge
+  straight and a spot-size converter to the **reference output** ``o_ref``;
 - row B: laser I (quantum light, locked to lambda_i) emitting east into **IM I** (pulse carving);
 - row C (after a 180 deg turn, R = 150 um): **IM II** running west (decoy intensity levels);
 - row D: **IM III** running east ("sending or not sending" gate);
@@ -16,21 +16,36 @@ Why: the quantum chain (laser + 3 IMs + PM + VOA, ~12 mm of devices) cannot fit 
 row; serpentine rows with 180 deg deep-ridge turns keep every modulator straight and parallel
 (same crystal direction, so the same Pockels sign for all EOPMs), and the laser II row stays
 separate from the quantum chain. Every electrode has one METAL2 pad on the north or south edge
-(n-contact on the back side); routes are straight vertical METAL2 lines at x positions allocated
-so that no two routes or pads coincide (pitch ``pad_pitch``), crossing ridges and METAL1 of other
-devices over the BCB. The complementary IM outputs (2x2 MMI bottom port) end inside the chip as
-monitor taps. Chip ports: ``o_q`` and ``o_ref`` (facets), ``rear_q`` / ``rear_ref`` (laser rear
-ports, the sax circuit's emission inputs).
+(n-contact on the back side); routes are straight vertical METAL2 lines, crossing ridges and
+METAL1 of other devices over the BCB. The complementary IM outputs (2x2 MMI bottom port) end
+inside the chip as monitor taps. Chip ports: ``o_q`` and ``o_ref`` (facets), ``rear_q`` /
+``rear_ref`` (laser rear ports, the sax circuit's emission inputs).
+
+Where everything goes (rows, turns, pad and route x) is computed without gdsfactory by
+:func:`qchipnet.components.floorplan.transmitter_floorplan`; the allowed die size is
+:func:`qchipnet.components.floorplan.transmitter_chip_limits`. This cell draws that plan and checks
+every drawn electrode port against it, so the limits predict exactly when the cell succeeds.
 """
 
 from __future__ import annotations
 
 import gdsfactory as gf
-import klayout.db as kdb
 
 from ...pdk.inp.tech import LAYER
-from ...validate import check_range
-from ..inp.electrodes import ELECTRODE, add_route, bond_pad
+from ..floorplan import (
+    IM_STAGGER_UM,
+    INP_PAD_UM,
+    LASER,
+    LASER_Q_X_UM,
+    LASER_REF_X_UM,
+    MZM,
+    PAD_EDGE_UM,
+    ROW_PITCH_UM,
+    SSC_TAPER_LENGTH_UM,
+    TURN_RADIUS_UM,
+    check_transmitter_chip,
+)
+from ..inp.electrodes import add_route, bond_pad
 from ..inp.facet import ssc_facet
 from ..inp.laser import dbr_laser
 from ..inp.modulators import mzm, phase_modulator, voa
@@ -38,173 +53,136 @@ from ..inp.waveguides import bend_deep, straight_deep
 
 __all__ = ["transmitter_chip"]
 
-_PAD = 100.0
-_EDGE_PAD_Y = 100.0  # pad centre distance from the top/bottom edge
+_LABEL_SIZE_UM = 40.0
+_TOL_UM = 0.002
 
 
-def _place(c, pm_length, voa_length, width, height, row_pitch, tabs):
-    """Place all devices (tabs = dict name -> tab tuple); returns {name: ref} and electrode specs."""
-    refs = {}
-    iso = ELECTRODE["iso_len"]
-    yB = height - 600.0
-    las1 = c.add_ref(dbr_laser(sides=(1, -1, 1, -1), tab_x=tabs.get("laser_q", (None,) * 4)), name="laser_q")
-    las1.dmove((160.0, yB))
-    refs["laser_q"] = las1
-    chain = [("im1", 1), ("im2", -1), ("im3", 1)]
-    last = las1.ports["o2"]
-    for k, (name, _) in enumerate(chain):
-        im = c.add_ref(mzm(pm_length=pm_length, tab_x=tabs.get(name)), name=name)
-        im.connect("o1", last)
-        refs[name] = im
-        ang = -90 if k % 2 == 0 else 90
-        b1 = c.add_ref(bend_deep(angle=ang), name=f"turn{k}a")
-        b1.connect("o1", im.ports["o2"])
-        s = c.add_ref(straight_deep(length=row_pitch - 300.0), name=f"turn{k}s")
-        s.connect("o1", b1.ports["o2"])
-        b2 = c.add_ref(bend_deep(angle=ang), name=f"turn{k}b")
-        b2.connect("o1", s.ports["o2"])
-        last = b2.ports["o2"]
-    pm = c.add_ref(phase_modulator(length=pm_length, side=1, tab_x=tabs.get("pm", (None,))[0]), name="pm")
-    pm.connect("o1", last)
-    va = c.add_ref(voa(length=voa_length, side=-1, tab_x=tabs.get("voa", (None,))[0]), name="voa")
-    va.connect("o1", pm.ports["o2"])
-    refs["pm"], refs["voa"] = pm, va
-    ssc_len = ssc_facet().info["length"]
-    run = va.ports["o2"].dcenter[0] - ssc_len
-    st = c.add_ref(straight_deep(length=run), name="out_q_wg")
-    st.connect("o1", va.ports["o2"])
-    fq = c.add_ref(ssc_facet(), name="ssc_q")
-    fq.connect("o1", st.ports["o2"])
-    # reference laser, row A, emitting west
-    las2 = c.add_ref(dbr_laser(sides=(-1, 1, -1, 1), tab_x=tabs.get("laser_ref", (None,) * 4)), name="laser_ref")
-    las2.drotate(180)
-    las2.dmove((width - 160.0 - las2.dxmax, height - 250.0) if False else (0, 0))
-    x_front = width - 160.0 - las2.cell.dxsize
-    las2.dmove((x_front - las2.ports["o2"].dcenter[0], height - 280.0 - las2.ports["o2"].dcenter[1]))
-    refs["laser_ref"] = las2
-    sr = c.add_ref(straight_deep(length=las2.ports["o2"].dcenter[0] - ssc_len), name="out_ref_wg")
-    sr.connect("o1", las2.ports["o2"])
-    fr = c.add_ref(ssc_facet(), name="ssc_ref")
-    fr.connect("o1", sr.ports["o2"])
-    return refs, fq, fr, las1, las2
+def _laser(wr: float, sides: tuple, tabs: tuple) -> gf.Component:
+    return dbr_laser(rear_dbr_length=LASER["rear_dbr_length"], gain_length=LASER["gain_length"],
+                     phase_length=LASER["phase_length"], front_dbr_length=LASER["front_dbr_length"],
+                     grating_period=LASER["grating_period"], width=LASER["width"], sides=sides, tab_x=tabs,
+                     deep_width=wr)
 
 
-def _electrodes(refs, pm_length, voa_length):
-    """Electrode specs: (device, index, absolute start x of the electrode, direction, length)."""
-    iso = ELECTRODE["iso_len"]
-    specs = []
-
-    def absx(ref, inst, port="o1"):
-        sub = ref.cell.insts[inst].ports[port].dcenter
-        p = ref.dcplx_trans * kdb.DPoint(*sub)
-        return p.x
-
-    for name in ("im1", "im2", "im3"):
-        r = refs[name]
-        d = 1 if r.dcplx_trans.angle == 0 else -1
-        m = r.cell
-        for k, inst in enumerate(("pm_top", "pm_bot", "bias_top", "bias_bot")):
-            L = m.info["pm_length"] if inst.startswith("pm") else m.info["bias_length"]
-            specs.append((name, k, absx(r, inst) + d * iso, d, L))
-    for name, L in (("pm", pm_length), ("voa", voa_length)):
-        r = refs[name]
-        d = 1 if abs(r.dcplx_trans.angle) < 1 else -1
-        specs.append((name, 0, r.ports["o1"].dcenter[0] + d * iso, d, L))
-    for name in ("laser_q", "laser_ref"):
-        r = refs[name]
-        d = 1 if abs(r.dcplx_trans.angle) < 1 else -1
-        cell = r.cell
-        x = cell.insts["cavity"].ports["o1"].dcenter[0] + iso
-        lengths = [cell.info["rear_dbr_length"], cell.info["gain_length"], cell.info["phase_length"], cell.info["front_dbr_length"]]
-        for k, L in enumerate(lengths):
-            p = r.dcplx_trans * kdb.DPoint(x, 0)
-            specs.append((name, k, p.x, d, L))
-            x += L + iso
-    return specs
+def _turn(c: gf.Component, port, angle: float, wr: float, k: int):
+    """180 deg turn down by one row pitch: Euler bend, straight, Euler bend; returns the end port."""
+    b1 = c.add_ref(bend_deep(radius=TURN_RADIUS_UM, angle=angle, width=wr), name=f"turn{k}a")
+    b1.connect("o1", port)
+    s = c.add_ref(straight_deep(length=ROW_PITCH_UM - 2 * TURN_RADIUS_UM, width=wr), name=f"turn{k}s")
+    s.connect("o1", b1.ports["o2"])
+    b2 = c.add_ref(bend_deep(radius=TURN_RADIUS_UM, angle=angle, width=wr), name=f"turn{k}b")
+    b2.connect("o1", s.ports["o2"])
+    return b2.ports["o2"]
 
 
-def _allocate(specs, refs, pitch, xmin, xmax, height):
-    """Greedy interval scheduling of pad/route columns: each electrode gets an x inside its
-    electrode; two vertical routes closer than ``pitch`` must not overlap in y (a route to the top
-    edge spans [y_tab, height], one to the bottom [0, y_tab])."""
-    land = ELECTRODE["land"] / 2
-    items = []
-    for dev, k, x0, d, L in specs:
-        p = refs[dev].ports[f"e{k + 1}"]
-        y = p.dcenter[1]
-        span = (y - 2 * land, height) if abs(p.orientation - 90) < 1 else (0.0, y + 2 * land)
-        a, b = sorted((x0 + d * land, x0 + d * (L - land)))
-        items.append((max(a, xmin), min(b, xmax), dev, k, x0, span))
-    items.sort(key=lambda t: t[1])
-    out, placed = {}, []
-    for a, b, dev, k, x0, span in items:
-        x = a
-        while True:
-            clash = [px for px, ps in placed if abs(px - x) < pitch and ps[0] < span[1] and span[0] < ps[1]]
-            if not clash:
-                break
-            x = max(clash) + pitch
-        if x > b:
-            raise ValueError(f"no pad slot for electrode {k} of {dev} (range {a:.0f}-{b:.0f} um, pitch {pitch} um); "
-                             "widen the chip or reduce pad_pitch")
-        out[(dev, k)] = round(abs(x - x0), 3)
-        placed.append((x, span))
-    return out
+def _straight(c: gf.Component, port, length: float, wr: float, name: str):
+    if length <= 0:
+        return port
+    s = c.add_ref(straight_deep(length=round(length, 3), width=wr), name=name)
+    s.connect("o1", port)
+    return s.ports["o2"]
 
 
 @gf.cell
-def transmitter_chip(width: float = 4600.0, height: float = 2000.0, pm_length: float = 1500.0,
-                     voa_length: float = 500.0, row_pitch: float = 380.0, pad_pitch: float = 120.0,
+def transmitter_chip(die_width_um: float = 4600.0, die_height_um: float = 2000.0, pm_length_um: float = 1500.0,
+                     voa_length_um: float = 500.0, ridge_width_um: float = 1.5,
                      label: str = "QCHIPNET INP TX") -> gf.Component:
-    """Transmitter chip (um): ``width`` 4400-8000, ``height`` 1900-4000, PM (and IM arm) length
-    ``pm_length`` 500-1700, VOA ``voa_length``, row pitch of the serpentine >= 300 (two R = 150 um
-    turns), pad pitch >= 110. See the module docstring for the topology."""
-    check_range("width", width, 4400.0, 8000.0, "um")
-    check_range("height", height, 1900.0, 4000.0, "um")
-    check_range("pm_length", pm_length, 500.0, 1700.0, "um")
-    check_range("voa_length", voa_length, 100.0, 800.0, "um")
-    check_range("row_pitch", row_pitch, 300.0, 420.0, "um")
-    check_range("pad_pitch", pad_pitch, _PAD + 10.0, 400.0, "um")
-    tmp = gf.Component()
-    refs, *_ = _place(tmp, pm_length, voa_length, width, height, row_pitch, {})
-    specs = _electrodes(refs, pm_length, voa_length)
-    alloc = _allocate(specs, refs, pad_pitch, _PAD, width - _PAD, height)
-    tabs: dict = {}
-    for (dev, k), t in alloc.items():
-        n = 4 if dev.startswith(("im", "laser")) else 1
-        cur = list(tabs.get(dev, (None,) * n))
-        cur[k] = t
-        tabs[dev] = tuple(cur)
+    """Transmitter chip (um).
+
+    Args:
+        die_width_um, die_height_um: die outline; the allowed range for the other parameters is
+            ``transmitter_chip_limits(pm_length_um, voa_length_um, ridge_width_um)``.
+        pm_length_um: electrode length of the PM and of the RF arms of the three IMs (500-1700).
+        voa_length_um: VOA section length (100-1500).
+        ridge_width_um: deep-ridge width of the modulators, the VOA, the turns and passive guides
+            and the deep ends of the laser and spot-size-converter transitions (1.2-2.0).
+        label: text written on the die.
+    """
+    W, H, P, V, wr = die_width_um, die_height_um, pm_length_um, voa_length_um, ridge_width_um
+    fp = check_transmitter_chip(W, H, P, V, wr)
+    tabs = fp.tab_offsets()
+    rows = {k: round(H + v, 3) for k, v in fp.rows_from_top_um.items()}
     c = gf.Component()
-    refs, fq, fr, las1, las2 = _place(c, pm_length, voa_length, width, height, row_pitch, tabs)
-    # outline, label
-    c.add_polygon([(0, 0), (width, 0), (width, height), (0, height)], layer=LAYER.FLOORPLAN)
-    c << gf.components.text(text=label, size=40, position=(width / 2 - 300, height / 2 + 40), layer=LAYER.TEXT)
-    # pads and routes
-    n_pads = 0
-    for name, r in refs.items():
-        for p in r.ports:
-            if p.port_type != "electrical":
-                continue
-            x, y = p.dcenter
-            up = abs(p.orientation - 90) < 1
-            yp = height - _EDGE_PAD_Y if up else _EDGE_PAD_Y
-            pad = c.add_ref(bond_pad(size=_PAD), name=f"pad_{name}_{p.name}")
-            pad.dmove((x, yp))
-            add_route(c, x, y, yp)
-            c.add_port(f"{name}_{p.name}", center=(x, yp), width=_PAD / 2, orientation=90 if up else 270,
-                       layer=LAYER.METAL2, port_type="electrical")
-            n_pads += 1
-    if not (abs(fq.ports["o2"].dcenter[0]) < 1e-6 and abs(fr.ports["o2"].dcenter[0]) < 1e-6):
-        raise ValueError("facet ports are not on the west chip edge; the rows do not fit the chip width")
-    if las2.dxmin < las1.dxmax + 50 and abs(las2.dcenter[1] - las1.dcenter[1]) < 200:
-        raise ValueError("laser rows overlap")
+    # row B: laser I (pads south) and the quantum chain
+    las1 = c.add_ref(_laser(wr, (-1, -1, -1, -1), tabs["laser_q"]), name="laser_q")
+    las1.dmove((LASER_Q_X_UM, rows["B"]))
+    last = las1.ports["o2"]
+    refs = {"laser_q": las1}
+    for k, (name, ang) in enumerate((("im1", -90.0), ("im2", 90.0), ("im3", -90.0))):
+        if name == "im2":
+            last = _straight(c, last, IM_STAGGER_UM, wr, "stagger_c")
+        im = c.add_ref(mzm(pm_length=P, bias_length=MZM["bias_length"], arm_spacing=MZM["arm_spacing"],
+                           sbend_length=MZM["sbend_length"], width=wr, tab_x=tabs[name]), name=name)
+        im.connect("o1", last)
+        refs[name] = im
+        last = im.ports["o2"]
+        if name == "im3":
+            last = _straight(c, last, IM_STAGGER_UM, wr, "stagger_d")
+        last = _turn(c, last, ang, wr, k)
+    # row E: PM and VOA running west (a cell side +1 faces south when the device is rotated)
+    pm = c.add_ref(phase_modulator(length=P, width=wr, side=-fp.sides["pm"], tab_x=tabs["pm"][0]), name="pm")
+    pm.connect("o1", last)
+    va = c.add_ref(voa(length=V, width=wr, side=-fp.sides["voa"], tab_x=tabs["voa"][0]), name="voa")
+    va.connect("o1", pm.ports["o2"])
+    refs["pm"], refs["voa"] = pm, va
+    ssc = ssc_facet(taper_length=SSC_TAPER_LENGTH_UM, width=LASER["width"], deep_width=wr)
+    ssc_len = ssc.info["length"]
+    st = c.add_ref(straight_deep(length=round(va.ports["o2"].dcenter[0] - ssc_len, 3), width=wr), name="out_q_wg")
+    st.connect("o1", va.ports["o2"])
+    fq = c.add_ref(ssc, name="ssc_q")
+    fq.connect("o1", st.ports["o2"])
+    # row A: laser II emitting west, pads north
+    las2 = c.add_ref(_laser(wr, (-1, -1, -1, -1), tabs["laser_ref"]), name="laser_ref")
+    las2.drotate(180)
+    las2.dmove((LASER_REF_X_UM - las2.ports["o2"].dcenter[0], rows["A"] - las2.ports["o2"].dcenter[1]))
+    refs["laser_ref"] = las2
+    sr = c.add_ref(straight_deep(length=round(LASER_REF_X_UM - ssc_len, 3), width=wr), name="out_ref_wg")
+    sr.connect("o1", las2.ports["o2"])
+    fr = c.add_ref(ssc, name="ssc_ref")
+    fr.connect("o1", sr.ports["o2"])
+    # the drawing must be the plan: every electrode port where the floorplan put it
+    for e in fp.electrodes:
+        p = refs[e.device].ports[f"e{e.index + 1}"]
+        want = (fp.pads_x_um[(e.device, e.index)], H + e.y_port)
+        if abs(p.dcenter[0] - want[0]) > _TOL_UM or abs(p.dcenter[1] - want[1]) > _TOL_UM or \
+                abs(p.orientation - (90 if e.north else 270)) > 1e-6:
+            raise RuntimeError(f"transmitter_chip: {e.device} e{e.index + 1} drawn at {tuple(p.dcenter)}, "
+                               f"floorplan says {want}; components.floorplan is out of date with the cells")
+    for f in (fq, fr):
+        if abs(f.ports["o2"].dcenter[0]) > _TOL_UM:
+            raise RuntimeError("transmitter_chip: a facet port is not on the west edge (floorplan out of date)")
+    if abs(refs["im1"].ports["o2"].dcenter[0] - fp.x_east_um) > _TOL_UM:
+        raise RuntimeError("transmitter_chip: the drawn IM length differs from the floorplan (MMI lengths changed?)")
+    # outline, label, pads and routes
+    c.add_polygon([(0, 0), (W, 0), (W, H), (0, H)], layer=LAYER.FLOORPLAN)
+    txt = c.add_ref(gf.components.text(text=label, size=_LABEL_SIZE_UM, justify="left", layer=LAYER.TEXT), name="label")
+    # between rows A and B, west of IM I: no device and no route there (laser II routes north, laser I south)
+    txt.dmove((LASER_REF_X_UM + 40.0, round((rows["A"] + rows["B"]) / 2 - _LABEL_SIZE_UM / 2, 3)))
+    for e in fp.electrodes:
+        x = fp.pads_x_um[(e.device, e.index)]
+        yp = H - PAD_EDGE_UM if e.north else PAD_EDGE_UM
+        pad = c.add_ref(bond_pad(size=INP_PAD_UM), name=f"pad_{e.device}_e{e.index + 1}")
+        pad.dmove((x, yp))
+        add_route(c, x, H + e.y_port, yp)
+        c.add_port(f"{e.device}_e{e.index + 1}", center=(x, yp), width=INP_PAD_UM / 2, orientation=90 if e.north else 270,
+                   layer=LAYER.METAL2, port_type="electrical")
     c.add_port("o_q", port=fq.ports["o2"])
     c.add_port("o_ref", port=fr.ports["o2"])
     c.add_port("rear_q", port=las1.ports["o1"])
     c.add_port("rear_ref", port=las2.ports["o1"])
-    if max(r.dxmax for r in refs.values()) > width or min(r.dymin for r in refs.values()) < 0:
-        raise ValueError(f"devices exceed the {width} x {height} um chip; increase width/height or shorten pm_length")
-    c.info.update(dict(chip_size_um=[float(width), float(height)], n_pads=n_pads, pm_length=float(pm_length),
-                       n_modulators=4, n_eo_phase_sections=7))
+    split, comb = refs["im1"].cell.insts["split"].cell.info, refs["im1"].cell.insts["comb"].cell.info
+    las = las1.cell.info
+    c.info.update(dict(
+        die_width_um=float(W), die_height_um=float(H), pm_length_um=float(P), voa_length_um=float(V),
+        ridge_width_um=float(wr), n_pads=len(fp.electrodes), n_modulators=4, n_eo_phase_sections=7,
+        im_bias_length_um=float(MZM["bias_length"]), im_arm_spacing_um=float(MZM["arm_spacing"]),
+        im_length_um=float(fp.mzm_length_um),
+        mmi1x2_width_um=split["width"], mmi1x2_length_um=split["length"], mmi1x2_access_um=split["access_width"],
+        mmi2x2_width_um=comb["width"], mmi2x2_length_um=comb["length"], mmi2x2_access_um=comb["access_width"],
+        laser_rear_dbr_um=las["rear_dbr_length"], laser_gain_um=las["gain_length"], laser_phase_um=las["phase_length"],
+        laser_front_dbr_um=las["front_dbr_length"], laser_width_um=las["width"],
+        laser_grating_period_nm=las["grating_period_nm"],
+        pm_pads=("north" if fp.sides["pm"] > 0 else "south"), voa_pads=("north" if fp.sides["voa"] > 0 else "south"),
+        min_die_width_um=fp.min_die_width_um, min_die_height_um=fp.min_die_height_um,
+    ))
     return c

@@ -14,12 +14,9 @@ import gdsfactory as gf
 
 from ...pdk.inp.tech import LAYER
 from ...validate import check_range
+from ..floorplan import ELECTRODE  # electrode geometry (um), shared with the transmitter floorplan
 
 __all__ = ["bond_pad", "add_electrode", "add_isolation", "add_route", "ELECTRODE"]
-
-#: Electrode geometry (um).
-ELECTRODE = {"pcontact_w": 1.2, "m1_w": 10.0, "tab_w": 10.0, "tab_len": 25.0, "via": 10.0, "land": 16.0,
-             "iso_len": 20.0, "iso_w": 12.0}
 
 
 def _rect(c, x0, x1, y0, y1, layer):

@@ -13,15 +13,16 @@ __all__ = ["ssc_facet"]
 
 
 @gf.cell
-def ssc_facet(taper_length: float = 150.0, end_width: float = 3.5, width: float = 2.0) -> gf.Component:
-    """Spot-size converter: the deep ridge (o1) turns shallow and the shallow ridge widens to
+def ssc_facet(taper_length: float = 150.0, end_width: float = 3.5, width: float = 2.0,
+              deep_width: float = 1.5) -> gf.Component:
+    """Spot-size converter: the deep ridge (o1, ``deep_width``) turns shallow (``width``) and the shallow ridge widens to
     ``end_width`` (2-5 um) over ``taper_length`` (50-500 um) at the facet port o2, enlarging the
     mode towards a lensed fibre. The facet itself is cleaved normal to the ridge (no tilt is drawn;
     the coupling loss model assumes an anti-reflection coating)."""
     check_range("taper_length", taper_length, 50.0, 500.0, "um")
     check_range("end_width", end_width, 2.0, 5.0, "um")
     c = gf.Component()
-    tr = c.add_ref(transition_deep_shallow(width_shallow=width), name="tr")
+    tr = c.add_ref(transition_deep_shallow(width_deep=deep_width, width_shallow=width), name="tr")
     x0 = tr.ports["o2"].dcenter[0]
     xt = x0 + taper_length - 5.0  # taper, then 5 um straight: square corners at the facet
     x1 = x0 + taper_length

@@ -25,11 +25,13 @@ __all__ = ["dbr_laser"]
 def dbr_laser(rear_dbr_length: float = 300.0, gain_length: float = 400.0, phase_length: float = 150.0,
               front_dbr_length: float = 100.0, grating_period: float = 238.45, width: float = 2.0,
               sides: tuple[int, int, int, int] = (1, -1, 1, -1),
-              tab_x: tuple[float | None, float | None, float | None, float | None] = (None, None, None, None)) -> gf.Component:
+              tab_x: tuple[float | None, float | None, float | None, float | None] = (None, None, None, None),
+              deep_width: float = 1.5) -> gf.Component:
     """DBR laser (um; ``grating_period`` in nm, 230-250 for first order at 1.55 um).
 
     Section lengths: rear DBR 100-800, gain 200-1000, phase 50-400, front DBR 30-400. ``sides``
     and ``tab_x`` place each section's pad tab (e1 rear DBR, e2 gain, e3 phase, e4 front DBR).
+    ``width`` is the shallow laser ridge; ``deep_width`` the deep ridge at the ports o1/o2.
     """
     check_range("rear_dbr_length", rear_dbr_length, 100.0, 800.0, "um")
     check_range("gain_length", gain_length, 200.0, 1000.0, "um")
@@ -39,12 +41,12 @@ def dbr_laser(rear_dbr_length: float = 300.0, gain_length: float = 400.0, phase_
     check_range("width", width, 1.4, 3.0, "um")
     iso = ELECTRODE["iso_len"]
     c = gf.Component()
-    t1 = c.add_ref(transition_deep_shallow(width_shallow=width), name="tr_rear")
+    t1 = c.add_ref(transition_deep_shallow(width_deep=deep_width, width_shallow=width), name="tr_rear")
     lengths = [rear_dbr_length, gain_length, phase_length, front_dbr_length]
     total = sum(lengths) + 5 * iso
     wg = c.add_ref(gf.components.straight(length=total, cross_section=xs_shallow(width=width)), name="cavity")
     wg.connect("o1", t1.ports["o2"])
-    t2 = c.add_ref(transition_deep_shallow(width_shallow=width), name="tr_front")
+    t2 = c.add_ref(transition_deep_shallow(width_deep=deep_width, width_shallow=width), name="tr_front")
     t2.connect("o2", wg.ports["o2"])
     x = wg.ports["o1"].dcenter[0]
     add_isolation(c, x, x + iso)

@@ -10,12 +10,13 @@ import numpy as np
 from ...pdk.sin.tech import LAYER
 from ...pdk.sin.xsections import xs_heater, xs_metal
 from ...validate import check_range
+from ..floorplan import HEATER, HEATER_LEAD_STEP_UM, SIN_PAD_UM
 from .geometry import arc_points, ribbon
 
 __all__ = ["heater_ring", "PAD_SIZE_UM"]
 
 #: Probe/bond pad (metal) edge; the passivation opening is 5 um smaller on every side (METAL.EN.PAD.1).
-PAD_SIZE_UM = 100.0
+PAD_SIZE_UM = SIN_PAD_UM
 _PAD_ENCLOSURE_UM = 5.0
 _END_UM = 10.0  # straight heater tails below (+-R, 0): their square ends are Manhattan
 
@@ -23,9 +24,9 @@ _END_UM = 10.0  # straight heater tails below (+-R, 0): their square ends are Ma
 @gf.cell
 def heater_ring(
     radius: float = 1000.0,
-    heater_width: float = 4.0,
-    lead_width: float = 20.0,
-    pad_offset: float = 150.0,
+    heater_width: float = HEATER["heater_width"],
+    lead_width: float = HEATER["lead_width"],
+    pad_offset: float = HEATER["pad_offset"],
 ) -> gf.Component:
     """Resistive heater over the upper half of a ring of ``radius`` (ring centre at the origin).
 
@@ -52,7 +53,7 @@ def heater_ring(
     c.add_polygon(ribbon(pts, nrm, heater_width), layer=LAYER.HEATER)
     y_pad = round(radius + heater_width / 2 + pad_offset, 3)
     h = lead_width / 2
-    step = heater_width / 2 + lead_width + 10.0  # lead x-offset from the heater centre line
+    step = heater_width / 2 + lead_width + HEATER_LEAD_STEP_UM  # lead x-offset from the heater centre line
     for name, sgn in (("e1", 1.0), ("e2", -1.0)):
         x0, y0 = sgn * radius, -_END_UM
         xl = sgn * (radius + step)

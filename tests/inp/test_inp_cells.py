@@ -62,7 +62,7 @@ def test_mzm_sweep_drc_clean(pm, delta, spacing):
 @given(pm=st.sampled_from([1000.0, 1300.0]), width=st.sampled_from([4600.0, 5200.0]))
 def test_chip_sweep_drc_clean(pm, width):
     with activated("inp"):
-        r = check_component(transmitter_chip(pm_length=pm, width=width), "inp")
+        r = check_component(transmitter_chip(pm_length_um=pm, die_width_um=width), "inp")
     assert r.clean, r.violations
 
 
@@ -74,6 +74,27 @@ def test_chip_topology_and_size():
     assert c.info["n_pads"] == 22
     inst = c.get_netlist()["instances"]
     assert {"laser_q", "laser_ref", "im1", "im2", "im3", "pm", "voa"} <= set(inst)
+
+
+def test_chip_info_publishes_design_names_and_drawn_geometry():
+    """The chip takes the design's names and publishes them, plus the geometry its evaluator needs,
+    read from the drawn sub-cells."""
+    c = transmitter_chip(pm_length_um=1100.0, voa_length_um=800.0, ridge_width_um=1.8)
+    info = c.info
+    assert (info["pm_length_um"], info["voa_length_um"], info["ridge_width_um"]) == (1100.0, 800.0, 1.8)
+    assert (info["die_width_um"], info["die_height_um"]) == (4600.0, 2000.0)
+    split, comb = c.insts["im1"].cell.insts["split"].cell, c.insts["im1"].cell.insts["comb"].cell
+    assert (info["mmi1x2_width_um"], info["mmi1x2_length_um"]) == (split.info["width"], split.info["length"])
+    assert (info["mmi2x2_width_um"], info["mmi2x2_length_um"], info["mmi2x2_access_um"]) == \
+        (comb.info["width"], comb.info["length"], comb.info["access_width"])
+    las = c.insts["laser_q"].cell.info
+    assert (info["laser_rear_dbr_um"], info["laser_gain_um"], info["laser_phase_um"], info["laser_front_dbr_um"]) == \
+        (las["rear_dbr_length"], las["gain_length"], las["phase_length"], las["front_dbr_length"])
+    # the ridge width reaches every deep ridge: modulators, VOA, turns, output guides, laser ends
+    for name in ("pm", "voa", "out_q_wg", "out_ref_wg", "turn0s"):
+        assert c.insts[name].cell.info["width"] == pytest.approx(1.8), name
+    assert c.insts["im2"].cell.settings["width"] == 1.8
+    assert c.insts["laser_q"].ports["o2"].width == pytest.approx(1.8)
 
 
 @pytest.mark.parametrize("factory, kw, word", [
@@ -89,8 +110,8 @@ def test_bad_geometry_is_rejected_with_the_limit(factory, kw, word):
 
 
 def test_chip_rejects_too_small_die():
-    with pytest.raises(ValueError, match="width = 4000"):
-        transmitter_chip(width=4000.0)
+    with pytest.raises(ValueError, match=r"die_width_um = 4000 um is outside the allowed range \[4382\.582, 10000\]"):
+        transmitter_chip(die_width_um=4000.0)
 
 
 @pytest.mark.parametrize("name", sorted(set(CELLS) & set(MODELS)))

@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from qchipnet.design import load_design
-from qchipnet.layouts import chips as lc
+from qchipnet.layouts.build import transmitter_die
 from qchipnet.layouts.masks import client_wafer, doe_assignment, drc_wafer, write_wafer
+from qchipnet.layouts.test_structures import inp_test_structures
 from qchipnet.layouts.wafer_plan import wafer_plan
 from qchipnet.pdk.drc import check_gds
 from qchipnet.validate import InputError
@@ -20,12 +21,10 @@ from qchipnet.validate import InputError
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     d = load_design()
-    t = d.transmitter
-    params = {"die_width_um": t.die_width_um, "die_height_um": t.die_height_um, "pm_length_um": t.pm_length_um,
-              "voa_length_um": t.voa_length_um}
-    chip = lc.transmitter_chip(**params)
-    tests = lc.inp_test_structures(pm_lengths_um=d.mask.test_pm_lengths_um, mzi_lengths_um=d.mask.test_mzi_lengths_um,
-                                   cutback_lengths_um=d.mask.cutback_lengths_um)
+    params = d.transmitter.model_dump()  # the design's names are the cell's
+    chip = transmitter_die(**params)
+    tests = inp_test_structures(pm_lengths_um=d.mask.test_pm_lengths_um, mzi_lengths_um=d.mask.test_mzi_lengths_um,
+                                cutback_lengths_um=d.mask.cutback_lengths_um)
     mask = client_wafer(chip, params, tests)
     out = tmp_path_factory.mktemp("masks")
     files = write_wafer(mask, out, {"transmitter_chip": chip})
@@ -107,7 +106,7 @@ def test_byte_identical_rewrite(client, tmp_path):
     assert again.gds.read_bytes() == files.gds.read_bytes()
     assert again.manifest.read_text() == files.manifest.read_text()
     # a fresh assembly from the same inputs gives the same bytes too (no run-dependent names)
-    tests = lc.inp_test_structures()
+    tests = inp_test_structures()
     rebuilt = write_wafer(client_wafer(chip, params, tests), tmp_path / "b", {"transmitter_chip": chip})
     assert rebuilt.gds.read_bytes() == files.gds.read_bytes()
 

@@ -25,7 +25,7 @@ REGRESSION_CASES = {
     "heater_ring": lambda: CELLS["heater_ring"](radius=500.0),
     "edge_coupler": lambda: CELLS["edge_coupler"](),
     "bus_straight": lambda: CELLS["bus_straight"](),
-    "server_chip_small": lambda: server_chip(radius=500.0, chip_width=2000.0, chip_height=1700.0),
+    "server_chip_small": lambda: server_chip(radius_um=500.0, die_width_um=2000.0, die_height_um=1700.0),
 }
 
 
@@ -95,8 +95,20 @@ def test_invalid_geometry_rejected_with_value_and_limit(kw, match):
 
 
 def test_chip_size_is_validated():
-    with pytest.raises(InputError, match="chip_width"):
-        server_chip(chip_width=2000.0)
+    with pytest.raises(InputError, match=r"die_width_um = 2000 um is outside the allowed range \[2810, 20000\]"):
+        server_chip(die_width_um=2000.0)
+
+
+def test_chip_draws_the_bus_width():
+    """bus_width_um reaches the coupler bus, the bus straights and the edge couplers."""
+    c = server_chip(radius_um=500.0, width_um=2.8, bus_width_um=2.2, die_width_um=2000.0, die_height_um=1700.0)
+    assert c.info["bus_width_um"] == 2.2 and c.info["width_um"] == 2.8
+    assert c.insts["ring"].cell.info["bus_width_um"] == 2.2
+    for name in ("bus_in", "bus_out"):
+        assert c.insts[name].cell.info["width_um"] == 2.2
+    for name in ("ec_in", "ec_out"):
+        assert c.insts[name].ports["o2"].width == pytest.approx(2.2)
+    assert _drc(c).clean
 
 
 def test_default_chip_contents():
