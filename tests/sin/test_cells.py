@@ -127,7 +127,7 @@ def test_cell_info_names_match_model_parameters(cell_name):
     kw = SMALL if "radius" in inspect.signature(CELLS[cell_name]).parameters else {}
     info = set(dict(CELLS[cell_name](**kw).info))
     assert info <= params, f"{cell_name}: info keys {info - params} are not parameters of its model"
-    geometric = params - {"wl", "loss_dB_per_m", "delta_T_K", "facet_loss_dB"}
+    geometric = params - {"wl", "loss_dB_per_m", "bus_loss_dB_per_m", "delta_T_K", "facet_loss_dB"}
     assert geometric <= info, f"{cell_name}: model parameters {geometric - info} are not published by the cell"
 
 
