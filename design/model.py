@@ -245,10 +245,26 @@ def check_design_space(design: Design, processes: dict) -> None:
     from ..components.floorplan import check_server_chip, check_transmitter_chip
     from ..validate import InputError
 
+    def server_section(msg: str) -> str:
+        return "server_ring" if msg.split(" ", 1)[0] in type(r).model_fields else "server_chip"
+
     try:
         check_server_chip(**design.server_chip.model_dump(), **r.model_dump())
     except InputError as exc:
-        raise ValueError(f"server_chip.{exc}") from None
+        raise ValueError(f"{server_section(str(exc))}.{exc}") from None
+    # every DOE variant of the server wafer must be drawable too (a wider gap needs a taller die)
+    mk = design.mask
+    for field, key, offsets in (("doe_gap_offsets_um", "gap_um", mk.doe_gap_offsets_um),
+                                ("doe_width_offsets_um", "width_um", mk.doe_width_offsets_um)):
+        for off in offsets:
+            ring = r.model_dump()
+            ring[key] += off
+            if key == "width_um":
+                ring["bus_width_um"] += off
+            try:
+                check_server_chip(**design.server_chip.model_dump(), **ring)
+            except InputError as exc:
+                raise ValueError(f"mask.{field}: the DOE variant {key} {off:+g} um cannot be drawn: {exc}") from None
     try:
         check_transmitter_chip(**t.model_dump())
     except InputError as exc:

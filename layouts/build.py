@@ -23,7 +23,7 @@ from ..validate import InputError
 from .masks import client_wafer, drc_wafer, server_wafer, write_wafer
 from .test_structures import inp_test_structures, sin_test_structures
 from .wafer import WaferMask
-from .wafer_plan import wafer_plan
+from .wafer_plan import design_plan
 
 __all__ = ["WAFERS", "cell_params", "server_die", "transmitter_die", "build_wafer", "build_masks"]
 
@@ -65,14 +65,6 @@ def transmitter_die(**params):
     return _die(transmitter_chip, "inp", params)
 
 
-def _check_plan_fits(section: str, params: dict, platform: str) -> None:
-    plan = wafer_plan(platform)
-    for key, limit in (("die_width_um", plan.die_width_um), ("die_height_um", plan.die_height_um)):
-        if params[key] > limit:
-            raise InputError(f"{section}.{key} = {params[key]:g} um is larger than the {limit:g} um die of the "
-                             f"{platform} wafer plan")
-
-
 def build_wafer(design, which: str) -> tuple[WaferMask, dict[str, Any]]:
     """(wafer mask, {chip name: chip cell}) of the ``server`` or ``client`` wafer of ``design``."""
     if which not in WAFERS:
@@ -80,21 +72,19 @@ def build_wafer(design, which: str) -> tuple[WaferMask, dict[str, Any]]:
     mk = design.mask
     if which == "server":
         sp = cell_params(server_chip, server_ring=design.server_ring, server_chip=design.server_chip)
-        _check_plan_fits("server_chip", sp, "sin")
         r = design.server_ring
         tests = sin_test_structures(loss_ring_radii_um=mk.loss_ring_radii_um, width_um=r.width_um,
                                     bus_width_um=r.bus_width_um, thickness_nm=r.thickness_nm)
         chip = server_die(**sp)
         wafer = server_wafer(server_die, sp, gap_offsets_um=mk.doe_gap_offsets_um,
                              width_offsets_um=mk.doe_width_offsets_um, test_structures=tests,
-                             dicing_lane_um=mk.dicing_lane_um, reserved_rows_top=mk.reserved_rows_top_sin)
+                             plan=design_plan(design, "sin"))
         return wafer, {"server_chip": chip}
     tp = cell_params(transmitter_chip, transmitter=design.transmitter)
-    _check_plan_fits("transmitter", tp, "inp")
     chip = transmitter_die(**tp)
     tests = inp_test_structures(pm_lengths_um=mk.test_pm_lengths_um, mzi_lengths_um=mk.test_mzi_lengths_um,
                                 cutback_lengths_um=mk.cutback_lengths_um, ridge_width_um=design.transmitter.ridge_width_um)
-    wafer = client_wafer(chip, tp, tests, dicing_lane_um=mk.dicing_lane_um, reserved_rows_top=mk.reserved_rows_top_inp)
+    wafer = client_wafer(chip, tp, tests, plan=design_plan(design, "inp"))
     return wafer, {"transmitter_chip": chip}
 
 

@@ -20,7 +20,7 @@ from typing import Callable
 from ..validate import InputError
 from .export import write_component, write_layout, write_lyp, write_manifest
 from .wafer import DieVariant, TestStructure, WaferMask, assemble_wafer
-from .wafer_plan import wafer_plan
+from .wafer_plan import WaferPlan, wafer_plan
 
 __all__ = ["client_wafer", "server_wafer", "doe_assignment", "MaskFiles", "write_wafer", "drc_wafer"]
 
@@ -46,16 +46,16 @@ def doe_assignment(die_ids: list[str], variant_keys: list[str], copies: int, def
 
 
 def client_wafer(chip, chip_params: dict, test_structures: list[TestStructure], *, dicing_lane_um: float = 100.0,
-                 reserved_rows_top: int = 0) -> WaferMask:
-    """The 3-inch InP wafer: ``chip`` at every position of ``wafer_plan("inp")``."""
-    plan = wafer_plan("inp", dicing_lane_um=dicing_lane_um, reserved_rows_top=reserved_rows_top)
+                 reserved_rows_top: int = 0, plan: WaferPlan | None = None) -> WaferMask:
+    """The 3-inch InP wafer: ``chip`` at every position of ``plan`` (default ``wafer_plan("inp")``)."""
+    plan = plan or wafer_plan("inp", dicing_lane_um=dicing_lane_um, reserved_rows_top=reserved_rows_top)
     variants = {"default": DieVariant("default", chip, dict(chip_params))}
     return assemble_wafer(plan, variants, {d: "default" for d in plan.ids()}, test_structures)
 
 
 def server_wafer(chip_factory: Callable[..., object], default_params: dict, *, gap_offsets_um=(), width_offsets_um=(),
                  test_structures: list[TestStructure] = (), doe_copies: int = 3, dicing_lane_um: float = 100.0,
-                 reserved_rows_top: int = 0) -> WaferMask:
+                 reserved_rows_top: int = 0, plan: WaferPlan | None = None) -> WaferMask:
     """The 4-inch Si3N4 wafer: default microcomb dies plus DOE variants.
 
     ``chip_factory(**params)`` builds a die; ``default_params`` must hold ``gap_um`` and ``width_um``.
@@ -66,7 +66,7 @@ def server_wafer(chip_factory: Callable[..., object], default_params: dict, *, g
     for k in ("gap_um", "width_um"):
         if k not in default_params:
             raise InputError(f"server default_params needs {k!r}; got {sorted(default_params)}")
-    plan = wafer_plan("sin", dicing_lane_um=dicing_lane_um, reserved_rows_top=reserved_rows_top)
+    plan = plan or wafer_plan("sin", dicing_lane_um=dicing_lane_um, reserved_rows_top=reserved_rows_top)
     variants = {"default": DieVariant("default", chip_factory(**default_params), dict(default_params))}
     keys = []
 

@@ -21,7 +21,7 @@ from pydantic import Field, model_validator
 from ..pdk import get_platform
 from ..validate import Frozen, InputError
 
-__all__ = ["Die", "WaferPlan", "wafer_plan"]
+__all__ = ["design_plan", "Die", "WaferPlan", "wafer_plan"]
 
 
 class Die(Frozen):
@@ -131,3 +131,15 @@ def wafer_plan(platform: str, die_width_um: float | None = None, die_height_um: 
         dicing_lane_um=dicing_lane_um,
         reserved_rows_top=reserved_rows_top,
     )
+
+
+def design_plan(design, platform: str) -> WaferPlan:
+    """The one wafer plan of a design (a :class:`~qchipnet.design.Design` or its dict): the die
+    size of its chip, its dicing lane and reserved rows. Masks place dies at these positions and
+    the Monte Carlo samples the process at the same ones."""
+    d = design.model_dump(mode="json") if hasattr(design, "model_dump") else design
+    chip = d["transmitter"] if platform == "inp" else d["server_chip"]
+    mask = d.get("mask", {})
+    return wafer_plan(platform, float(chip["die_width_um"]), float(chip["die_height_um"]),
+                      float(mask.get("dicing_lane_um", 100.0)),
+                      int(mask.get(f"reserved_rows_top_{platform}", 0)))

@@ -118,12 +118,15 @@ def histogram(dies: pd.DataFrame, metric: str, path: str | Path, limits=None) ->
 
 def write_study_plots(summary: dict, out: Path) -> list[Path]:
     """Wafer maps of the main metrics and pass/fail, and histograms against the spec limits."""
-    from ..layouts.wafer_plan import wafer_plan
+    import json
+
+    from ..layouts.wafer_plan import design_plan
     from ..wafer.specs import load_spec
 
     dies = pd.read_parquet(out / "dies.parquet")
     platform = summary["platform"]
-    plan = wafer_plan("inp" if platform == "pair" else platform)
+    design = json.loads((Path(out) / "manifest.json").read_text())["design"]
+    plan = design_plan(design, "inp" if platform == "pair" else platform)
     limits = load_spec(platform, summary.get("spec_path")).limits
     pdir = out / "plots"
     pdir.mkdir(exist_ok=True)

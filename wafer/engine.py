@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..layouts.wafer_plan import WaferPlan, wafer_plan
+from ..layouts.wafer_plan import WaferPlan, design_plan
 from ..pdk import get_platform
 from ..pdk.process import ProcessData
 from ..validate import InputError, check_range
@@ -52,17 +52,21 @@ class StudyConfig:
     wafers_per_chunk: int = 1
     design: dict | None = None
 
+    def plan(self, platform: str) -> WaferPlan:
+        """The design's wafer plan of ``platform``: the die positions its masks draw."""
+        return design_plan(self.design, platform)
+
     def plans(self) -> dict[str, WaferPlan]:
         if self.platform == "pair":
-            return {"inp": wafer_plan("inp"), "sin": wafer_plan("sin")}
-        return {self.platform: wafer_plan(self.platform)}
+            return {"inp": self.plan("inp"), "sin": self.plan("sin")}
+        return {self.platform: self.plan(self.platform)}
 
     @property
     def units_per_wafer(self) -> int:
         """Dies (or pairs of client dies) per wafer of the primary platform."""
         if self.platform == "pair":
-            return wafer_plan("inp").n_dies // 2
-        return wafer_plan(self.platform).n_dies
+            return self.plan("inp").n_dies // 2
+        return self.plan(self.platform).n_dies
 
     @property
     def n_wafers(self) -> int:
@@ -92,7 +96,7 @@ def evaluate_chunk(cfg: StudyConfig, chunk: int, evaluator: Callable | None = No
     for wafer in range(w0, min(w0 + cfg.wafers_per_chunk, cfg.n_wafers)):
         n = min(cfg.units_per_wafer, cfg.dies - wafer * cfg.units_per_wafer)
         if cfg.platform == "pair":
-            plan_c, plan_s = wafer_plan("inp"), wafer_plan("sin")
+            plan_c, plan_s = cfg.plan("inp"), cfg.plan("sin")
             pc, dc = _sample(cfg.process["inp"], plan_c, cfg.seed, wafer, 2 * n)
             ps, ds = _sample(cfg.process["sin"], plan_s, cfg.seed, _PAIR_SERVER_OFFSET + wafer, n)
             metrics = ev(client=(pc, dc), server=(ps, ds), n_pairs=n, design=cfg.design, processes=cfg.process)
@@ -105,7 +109,7 @@ def evaluate_chunk(cfg: StudyConfig, chunk: int, evaluator: Callable | None = No
                 "x_mm": plan_c.positions_mm()[0:2 * n:2, 0], "y_mm": plan_c.positions_mm()[0:2 * n:2, 1],
             })
         else:
-            plan = wafer_plan(cfg.platform)
+            plan = cfg.plan(cfg.platform)
             params, defects = _sample(cfg.process[cfg.platform], plan, cfg.seed, wafer, n)
             metrics = ev(params=params, defects=defects, design=cfg.design, processes=cfg.process)
             pos = plan.positions_mm()[:n]
