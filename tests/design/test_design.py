@@ -48,14 +48,17 @@ def test_toml_design(tmp_path):
     ({"server_ring": {"bus_width_um": 2.9, "width_um": 2.6}}, ["server_ring.bus_width_um = 2.9", "wider than the ring"]),
     ({"server_ring": {"target_fsr_GHz": 30}}, ["server_ring.target_fsr_GHz", "removed", "radius_um"]),
     ({"network": {"channel_spacing_GHz": 30}}, ["network.channel_spacing_GHz", "removed", "FSR"]),
-    ({"transmitter": {"ridge_width_um": 2.5}}, ["transmitter.ridge_width_um = 2.5", "inp_deep"]),
+    ({"transmitter": {"ridge_width_um": 2.5}}, ["transmitter.ridge_width_um = 2.5", "[1.2, 2] um"]),
+    ({"server_ring": {"width_um": 4.2, "bus_width_um": 4.2}}, ["server_ring.width_um = 4.2", "sin_straight"]),
+    ({"server_chip": {"die_height_um": 2000}}, ["server_chip.die_height_um = 2000", "heater pads"]),
+    ({"transmitter": {"pm_length_um": 1700, "die_width_um": 4500}}, ["transmitter.die_width_um = 4500", "4582.582"]),
     ({"process": {"inp": {"deep_etch_below_core_um": {"sigma_wafer": 0.5}}}},
      ["process.inp.deep_etch_below_core_um", "model domain"]),
     ({"serverring": {}}, ["serverring", "unknown key", "server_ring"]),
     ({"network": {"pairs": [{"pair": 1, "comb_line": 12}]}}, ["network.pairs[0].comb_line = 12", "[-5, 8]"]),
     ({"detection": {"detector_efficiency": 0}}, ["detection.detector_efficiency = 0", "(0, 1]"]),
     ({"process": {"sin": {"foo": {"nominal": 1}}}}, ["process.sin", "'foo'", "thickness_nm"]),
-    ({"mask": {"doe_gap_offsets_um": [-1.5]}}, ["doe_gap_offsets_um", "0.42 um", "0.8 um"]),
+    ({"mask": {"doe_gap_offsets_um": [-1.5]}}, ["doe_gap_offsets_um", "0.49 um", "0.8 um"]),
 ])
 def test_bad_input_is_one_line_naming_key_value_range(data, parts):
     with pytest.raises(InputError) as ei:
