@@ -39,4 +39,4 @@ def test_design_option_errors_are_one_line(tmp_path, capsys):
         main(["mask", "--out", str(tmp_path / "m"), "--design", str(bad)])
     assert ei.value.code == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "server_ring.gap_um = 0.1" in err and "[0.8, 5]" in err
+    assert err.count("\n") == 0 and "server_ring.gap_um = 0.1" in err and "allowed range [0.9105, 3.89] um" in err

@@ -68,7 +68,7 @@ def test_passive_and_reciprocal(name):
 
 
 def test_lossless_coupler_is_unitary():
-    S, _ = _dense(m.ring_coupler_point(loss_dB_per_m=0.0))
+    S, _ = _dense(m.ring_coupler_point(loss_dB_per_m=0.0, bus_loss_dB_per_m=0.0))
     np.testing.assert_allclose(S.conj().T @ S, np.eye(4), atol=1e-9)
 
 
@@ -107,7 +107,7 @@ def test_heater_phase_is_positive_and_linear():
 
 @pytest.mark.parametrize("kw, match", [
     (dict(wl=1.6), r"wl = 1\.6 um .*\[1\.52, 1\.58\]"),
-    (dict(width_um=3.6), r"width_um = 3\.6 .*\[2, 3\.2\]"),
+    (dict(width_um=4.6), r"width_um = 4\.6 .*\[1\.6, 4\.4\]"),
     (dict(loss_dB_per_m=-1.0), "loss_dB_per_m"),
 ])
 def test_models_reject_out_of_range(kw, match):
