@@ -7,26 +7,93 @@ Jacobsen, IEEE JQE 21, 784 (1985); Lau, Wong & Wu, IEEE JSTQE 15, 618 (2009)), i
 * static locking range ``-k_c sqrt(rho) sqrt(1+alpha_H^2) <= Delta_omega <= +k_c sqrt(rho)``
   (red side negative, ``Delta_omega = omega_master - omega_free``);
 * the DBR is set to the centre of the stable range with a set-point error (worst case, red);
-* stability: for ``k_c sqrt(rho) >= 0.05 omega_R`` a Hopf bifurcation removes the blue side
-  (physics.md 3.1 [V], class-B rate equations of Wieczorek et al., Phys. Rep. 416, 1 (2005));
-  we then keep only ``[-k sqrt(rho) sqrt(1+a^2), -1.42 k sqrt(rho)]`` (the K = 0.05 column);
+* stability: the stable locking range is computed from the steady states of the class-B rate
+  equations (:func:`stable_locking_range`, normalised form of Wieczorek et al., Phys. Rep. 416, 1
+  (2005); physics.md 3.1 [V]) for any injection strength ``K = k_c sqrt(rho) / omega_R``: the
+  whole Adler band for very weak injection, the red part only once a Hopf bifurcation removes the
+  blue side (K >~ 0.03), narrowing towards the red edge as K grows;
 * locked phase ``sin(phi0 + atan alpha_H) = -Delta_omega / (k sqrt(rho) sqrt(1+a^2))``, loop bandwidth
   ``f_L = k sqrt(rho) sqrt(1+a^2) cos(phi0 + atan alpha_H) / 2 pi``; residual slave-vs-master
   phase variance from the free slave's white frequency noise ``sigma^2 = dnu_free / (2 f_L)``;
 * locked linewidth = comb-line linewidth + ``distribution_excess_Hz`` (noise added in distribution:
   fibre, demultiplexer, amplifiers). The excess default 19 Hz is **calibrated to the article**
   (40.8 Hz comb vs ~60 Hz locked).
-Valid for rho <= 0.1 (weak injection), single-mode slave, constant alpha_H.
+Valid for rho <= 1 (injected power at most the slave's own; stronger injection turns the slave
+into an injection-seeded amplifier), single-mode slave, constant alpha_H. The locked phase and
+loop bandwidth use the Adler forms, exact for weak injection and approximate beyond.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 from ..validate import Frozen, check_range
 from .devices import TransmitterMetrics
 
-__all__ = ["InjectionParams", "injection_lock"]
+__all__ = ["InjectionParams", "injection_lock", "stable_locking_range", "RATE_EQUATIONS"]
+
+#: Normalised class-B rate-equation parameters of the stability map (physics.md 3.1 [V]): damping
+#: Gamma and gain nonlinearity B of an InP DBR (time in units of 1/omega_R).
+RATE_EQUATIONS = {"Gamma": 0.035, "B": 0.015}
+
+
+def _jacobian_stable(x, n, w, K, alpha_H, gamma, b):
+    import numpy as np
+
+    E = -K / (n + 1j * (alpha_H * n - w))
+    a, bb = E.real, E.imag
+    g = alpha_H * n - w
+    J = np.zeros(np.shape(x) + (3, 3))
+    J[..., 0, 0], J[..., 0, 1], J[..., 0, 2] = n, -g, a - alpha_H * bb
+    J[..., 1, 0], J[..., 1, 1], J[..., 1, 2] = g, n, bb + alpha_H * a
+    J[..., 2, 0], J[..., 2, 1] = -(1 + 2 * b * n) * 2 * a, -(1 + 2 * b * n) * 2 * bb
+    J[..., 2, 2] = -2 * gamma - 2 * b * (x - 1)
+    return np.all(np.linalg.eigvals(J).real < 0, axis=-1)
+
+
+def stable_locking_range(K: float, alpha_H: float, *, gamma: float = RATE_EQUATIONS["Gamma"],
+                         b: float = RATE_EQUATIONS["B"], n_points: int = 801) -> tuple[float, float]:
+    """Stable detuning range (omega_master - omega_free, in units of K) of an injected class-B laser.
+
+    Normalised equations (time in 1/omega_R): dE/dt = K + [(1 + i alpha) n - i w] E,
+    dn/dt = -2 Gamma n - (1 + 2 B n)(|E|^2 - 1). At each detuning w of a grid spanning the Adler
+    band, the steady states are the real roots x = |E|^2 > 0 of the cubic
+    x [(x - 1)^2 + (alpha (x - 1) + w d)^2] = K^2 d^2, d = 2 Gamma + 2 B (x - 1) > 0, with
+    n = -(x - 1)/d; a steady state is stable when the Jacobian's eigenvalues have negative real
+    parts. Returns (min, max) of the red-most connected interval of detunings with a stable steady
+    state, in units of K; (nan, nan) if there is none.
+    """
+    check_range("K", K, 1e-6, 100.0)
+    return _stable_range(round(float(K), 9), float(alpha_H), float(gamma), float(b), int(n_points))
+
+
+@functools.lru_cache(maxsize=256)
+def _stable_range(K, alpha_H, gamma, b, n_points):
+    import numpy as np
+
+    root = math.sqrt(1 + alpha_H**2)
+    w_grid = np.linspace(-1.05 * root, 1.05, n_points) * K
+    ok = np.zeros(n_points, dtype=bool)
+    for i, w in enumerate(w_grid):
+        # polynomial in y = x - 1: (y + 1)[y^2 + (alpha y + w (2G + 2B y))^2] - K^2 (2G + 2B y)^2
+        c1, c0 = alpha_H + 2 * b * w, 2 * gamma * w  # alpha y + w d = c1 y + c0
+        quad = np.array([1 + c1**2, 2 * c1 * c0, c0**2])  # y^2 + (c1 y + c0)^2
+        poly = np.polyadd(np.polymul([1.0, 1.0], quad), -K**2 * np.polymul([2 * b, 2 * gamma], [2 * b, 2 * gamma]))
+        y = np.roots(poly)
+        y = y[np.abs(y.imag) < 1e-9 * (1 + np.abs(y.real))].real
+        d = 2 * gamma + 2 * b * y
+        y = y[(y > -1) & (d > 0)]
+        if y.size:
+            x = y + 1
+            ok[i] = bool(np.any(_jacobian_stable(x, -y / (2 * gamma + 2 * b * y), w, K, alpha_H, gamma, b)))
+    if not ok.any():
+        return math.nan, math.nan
+    lo = int(np.argmax(ok))
+    hi = lo
+    while hi + 1 < n_points and ok[hi + 1]:
+        hi += 1
+    return float(w_grid[lo] / K), float(w_grid[hi] / K)
 
 
 class InjectionParams(Frozen):
@@ -69,14 +136,16 @@ def injection_lock(
     fibre_dB = 0.0 if reamplified else downstream_km * downstream_loss_dB_per_km
     p_inj = line_power_mW * 10 ** (-(fibre_dB + p.demux_loss_dB + tx.chip_coupling_loss_dB) / 10)
     rho = p_inj / tx.output_power_mW
-    check_range("injection_ratio", rho, 0.0, 0.1)
+    check_range("injection_ratio", rho, 0.0, 1.0)
     k = 2 * math.pi * tx.coupling_rate_GHz * 1e9
     root = math.sqrt(1 + tx.alpha_H**2)
     ks = k * math.sqrt(rho)
-    red_Hz, blue_Hz = -ks * root / (2 * math.pi), ks / (2 * math.pi)
-    hopf = ks >= 0.05 * 2 * math.pi * p.relaxation_frequency_GHz * 1e9
-    if hopf:
-        blue_Hz = -1.42 * ks / (2 * math.pi)
+    omega_r = 2 * math.pi * p.relaxation_frequency_GHz * 1e9
+    lo_K, hi_K = stable_locking_range(max(ks / omega_r, 1e-6), tx.alpha_H)
+    if math.isnan(lo_K):
+        lo_K, hi_K = 0.0, 0.0
+    red_Hz, blue_Hz = lo_K * ks / (2 * math.pi), hi_K * ks / (2 * math.pi)
+    hopf = hi_K < 0.9  # the blue side of the Adler band (+1 in units of K) is lost
     reachable = comb_line in tx.reachable_comb_lines and tx.working
     # the client tunes its DBR (current, heater) to the centre of the stable range; the set-point
     # error moves it towards the red edge (worst case, where the loop bandwidth is smallest)

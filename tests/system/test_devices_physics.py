@@ -87,3 +87,26 @@ def test_noise_budget_scaling():
     shared = noise_budget(-4, used, 185.0, LinkParams(shared_downstream_fibre=True), downstream_power_mW=0.01,
                           downstream_km=60.0)
     assert shared["rayleigh"] > 1e-3  # same-wavelength Rayleigh: why the article uses separate fibres
+
+
+@pytest.mark.parametrize("K, lo, hi", [(0.05, -3.15, -1.42), (0.10, -3.15, -2.02), (0.20, -3.13, -2.25)])
+def test_stable_locking_range_reproduces_the_rate_equation_map(K, lo, hi):
+    """physics.md 3.1 [V]: the stable detuning range of the class-B rate equations (alpha = 3)."""
+    from qchipnet.system.injection import stable_locking_range
+
+    a, b = stable_locking_range(K, 3.0)
+    assert a == pytest.approx(lo, abs=0.02) and b == pytest.approx(hi, abs=0.02)
+
+
+def test_weak_injection_keeps_the_whole_adler_band_and_strong_injection_stays_valid():
+    from qchipnet.system.devices import TransmitterMetrics
+    from qchipnet.system.injection import injection_lock, stable_locking_range
+
+    a, b = stable_locking_range(0.005, 3.0)
+    assert a == pytest.approx(-3.16, abs=0.02) and b >= 1.0
+    tx = TransmitterMetrics()
+    weak = injection_lock(0.05, 2, 40.0, tx)
+    strong = injection_lock(2.0, 2, 40.0, tx)  # an overcoupled ring's stronger line: rho ~ 0.1
+    assert strong["locked"] and weak["locked"]
+    width = lambda r: r["locking_range_blue_Hz"] - r["locking_range_red_Hz"]  # noqa: E731
+    assert width(strong) > width(weak) and strong["loop_bandwidth_Hz"] > weak["loop_bandwidth_Hz"]
