@@ -37,35 +37,41 @@ def _bounds(model, field):
     return lo, hi
 
 
-def _field(model, field, near=None, spread=None):
-    """Values across the schema range, weighted towards the neighbourhood of the default (where
-    feasible designs live) so that both outcomes are exercised."""
+def _field(model, field, spread, up_only=False):
+    """Values across the schema range, seven times in eight near the default (where feasible
+    designs live), so that both outcomes, running and being refused, are exercised."""
     lo, hi = _bounds(model, field)
     lo = max(lo, 1e-3)
     default = model.model_fields[field].default
-    local = st.floats(max(lo, default - spread), min(hi, default + spread)) if spread else st.just(default)
-    return st.one_of(local, st.floats(lo, hi))
+    local = st.floats(max(lo, default - (0 if up_only else spread)), min(hi, default + spread))
+    return st.one_of(*[local] * 7, st.floats(lo, hi))
+
+
+@st.composite
+def _ring(draw):
+    ring = {"radius_um": draw(_field(ServerRing, "radius_um", 300.0)),
+            "width_um": draw(_field(ServerRing, "width_um", 0.6)),
+            "gap_um": draw(_field(ServerRing, "gap_um", 0.6)),
+            "thickness_nm": draw(_field(ServerRing, "thickness_nm", 10.0))}
+    # a bus at most as wide as the ring, seven times in eight
+    narrower = st.floats(min(1.8, ring["width_um"]), max(1.8, ring["width_um"]))
+    ring["bus_width_um"] = draw(st.one_of(*[narrower] * 7, _field(ServerRing, "bus_width_um", 0.8)))
+    return ring
 
 
 designs = st.fixed_dictionaries({
-    "server_ring": st.fixed_dictionaries({
-        "radius_um": _field(ServerRing, "radius_um", spread=600.0),
-        "width_um": _field(ServerRing, "width_um", spread=0.5),
-        "gap_um": _field(ServerRing, "gap_um", spread=1.0),
-        "thickness_nm": _field(ServerRing, "thickness_nm", spread=15.0),
-        "bus_width_um": _field(ServerRing, "bus_width_um", spread=0.5),
-    }),
+    "server_ring": _ring(),
     "server_chip": st.fixed_dictionaries({
-        "die_width_um": _field(ServerChip, "die_width_um", spread=2000.0),
-        "die_height_um": _field(ServerChip, "die_height_um", spread=1500.0),
+        "die_width_um": _field(ServerChip, "die_width_um", 3000.0, up_only=True),
+        "die_height_um": _field(ServerChip, "die_height_um", 1500.0, up_only=True),
         "heater": st.booleans(),
     }),
     "transmitter": st.fixed_dictionaries({
-        "die_width_um": _field(TransmitterChip, "die_width_um", spread=1500.0),
-        "die_height_um": _field(TransmitterChip, "die_height_um", spread=800.0),
-        "pm_length_um": _field(TransmitterChip, "pm_length_um", spread=600.0),
-        "voa_length_um": _field(TransmitterChip, "voa_length_um", spread=700.0),
-        "ridge_width_um": _field(TransmitterChip, "ridge_width_um", spread=0.4),
+        "die_width_um": _field(TransmitterChip, "die_width_um", 800.0, up_only=True),
+        "die_height_um": _field(TransmitterChip, "die_height_um", 600.0, up_only=True),
+        "pm_length_um": _field(TransmitterChip, "pm_length_um", 600.0),
+        "voa_length_um": _field(TransmitterChip, "voa_length_um", 700.0),
+        "ridge_width_um": _field(TransmitterChip, "ridge_width_um", 0.4),
     }),
 })
 
