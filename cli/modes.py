@@ -34,6 +34,11 @@ def build(
 
     mod = _platform_module(platform)
     paths = mod.build_tables(out or TABLES_DIR, progress=lambda s: typer.echo(s))
+    if platform == "inp":  # the MMI transfers of the transmitter cells (mode propagation, seconds)
+        from ..models.inp import build_mmi_table
+
+        build_mmi_table(out or TABLES_DIR)
+        paths = [*paths, (out or TABLES_DIR) / "inp_mmi.npz"]
     for p in paths:
         typer.echo(f"wrote {p}")
 
