@@ -207,6 +207,9 @@ class Design(Frozen):
         return self
 
 
+#: Guide widths are multiples of this (um): both edges of a centred guide fall on the 1-nm mask grid.
+WIDTH_GRID_UM = 0.002
+
 #: Fields that earlier designs had and that were removed, with where their meaning went.
 REMOVED_FIELDS = {
     ("server_ring", "target_fsr_GHz"): "the FSR follows from radius_um (qchipnet ring prints it; "
@@ -225,7 +228,13 @@ def check_design_space(design: Design, processes: dict) -> None:
     def refuse(path, value, lo, hi, unit, why):
         raise ValueError(f"{path} = {value:g} is outside the allowed range [{lo:.4g}, {hi:.4g}] {unit} ({why})")
 
-    r = design.server_ring
+    r, t = design.server_ring, design.transmitter
+    # guide widths on the 2-nm grid: a port of odd width cannot be centred on the 1-nm mask grid
+    for path, v in (("server_ring.width_um", r.width_um), ("server_ring.bus_width_um", r.bus_width_um),
+                    ("transmitter.ridge_width_um", t.ridge_width_um)):
+        if abs(v / WIDTH_GRID_UM - round(v / WIDTH_GRID_UM)) > 1e-6:
+            raise ValueError(f"{path} = {v:g} is not a multiple of {WIDTH_GRID_UM:g} um (the 1-nm mask grid "
+                             f"on both edges of a guide); for example {round(v / WIDTH_GRID_UM) * WIDTH_GRID_UM:.3f}")
     for field, (lo, hi, why) in dv.ring_design_ranges(processes["sin"]).items():
         v = getattr(r, field)
         if not lo <= v <= hi:
@@ -236,7 +245,6 @@ def check_design_space(design: Design, processes: dict) -> None:
                f"minimum bend radius of a {r.thickness_nm:g} nm film, pdk.sin.geometry.min_bend_radius_um")
     if r.bus_width_um > r.width_um:
         refuse("server_ring.bus_width_um", r.bus_width_um, 0.0, r.width_um, "um", "the bus may not be wider than the ring")
-    t = design.transmitter
     for field, (lo, hi, why) in dv.transmitter_design_ranges(processes["inp"]).items():
         v = getattr(t, field)
         if not lo <= v <= hi:

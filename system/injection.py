@@ -18,8 +18,9 @@ Jacobsen, IEEE JQE 21, 784 (1985); Lau, Wong & Wu, IEEE JSTQE 15, 618 (2009)), i
 * locked linewidth = comb-line linewidth + ``distribution_excess_Hz`` (noise added in distribution:
   fibre, demultiplexer, amplifiers). The excess default 19 Hz is **calibrated to the article**
   (40.8 Hz comb vs ~60 Hz locked).
-Valid for rho <= 1 (injected power at most the slave's own; stronger injection turns the slave
-into an injection-seeded amplifier), single-mode slave, constant alpha_H. The locked phase and
+Valid for rho <= 10 (up to 10 dB more injected power than the slave's own: the class-B rate
+equations of a single-mode slave still hold, the slave then acts as an injection-seeded
+amplifier), constant alpha_H. The locked phase and
 loop bandwidth use the Adler forms, exact for weak injection and approximate beyond.
 """
 
@@ -136,7 +137,7 @@ def injection_lock(
     fibre_dB = 0.0 if reamplified else downstream_km * downstream_loss_dB_per_km
     p_inj = line_power_mW * 10 ** (-(fibre_dB + p.demux_loss_dB + tx.chip_coupling_loss_dB) / 10)
     rho = p_inj / tx.output_power_mW
-    check_range("injection_ratio", rho, 0.0, 1.0)
+    check_range("injection_ratio", rho, 0.0, 10.0)
     k = 2 * math.pi * tx.coupling_rate_GHz * 1e9
     root = math.sqrt(1 + tx.alpha_H**2)
     ks = k * math.sqrt(rho)
