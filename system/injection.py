@@ -131,13 +131,19 @@ def injection_lock(
     downstream link), the demultiplexer and the chip coupling.
     """
     p = params or InjectionParams()
-    check_range("line_power_mW", line_power_mW, 1e-12, 1e3, "mW")
+    check_range("line_power_mW", line_power_mW, 0.0, 1e3, "mW")
     check_range("downstream_km", downstream_km, 0.0, 500.0, "km")
     check_range("comb_linewidth_Hz", comb_linewidth_Hz, 0.0, 1e9, "Hz")
     fibre_dB = 0.0 if reamplified else downstream_km * downstream_loss_dB_per_km
     p_inj = line_power_mW * 10 ** (-(fibre_dB + p.demux_loss_dB + tx.chip_coupling_loss_dB) / 10)
     rho = p_inj / tx.output_power_mW
     check_range("injection_ratio", rho, 0.0, 10.0)
+    if rho < 1e-12:  # a comb line with (practically) no power: nothing to lock to
+        return {"locked": False, "reachable": bool(comb_line in tx.reachable_comb_lines and tx.working),
+                "injection_ratio_dB": -math.inf if rho <= 0 else 10 * math.log10(rho), "injected_power_mW": p_inj,
+                "locking_range_red_Hz": 0.0, "locking_range_blue_Hz": 0.0, "blue_side_unstable": False,
+                "loop_bandwidth_Hz": 0.0, "residual_phase_var_rad2": math.inf,
+                "linewidth_Hz": tx.free_running_linewidth_Hz}
     k = 2 * math.pi * tx.coupling_rate_GHz * 1e9
     root = math.sqrt(1 + tx.alpha_H**2)
     ks = k * math.sqrt(rho)

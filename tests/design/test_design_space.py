@@ -138,6 +138,9 @@ def _run_end_to_end(d: Design, tmp_path):
     # found by this test: a small, strongly coupled ring's comb line injects more than the slave's power
     {"server_ring": {"radius_um": 698.0, "width_um": 2.25, "gap_um": 1.5, "thickness_nm": 90.0, "bus_width_um": 2.0},
      "server_chip": {"heater": False}, "transmitter": {"pm_length_um": 900.0, "voa_length_um": 100.0}},
+    # found by this test: a comb line without power is not locked (no key), not an error
+    {"server_ring": {"radius_um": 1079.0, "width_um": 2.218, "gap_um": 1.5, "thickness_nm": 90.0,
+                     "bus_width_um": 2.0}, "server_chip": {"heater": False}},
 ])
 def test_the_designs_that_failed_before_run_end_to_end(data, tmp_path):
     _run_end_to_end(parse_design(data), tmp_path)
