@@ -277,6 +277,22 @@ def check_design_space(design: Design, processes: dict) -> None:
         check_transmitter_chip(**t.model_dump())
     except InputError as exc:
         raise ValueError(f"transmitter.{exc}") from None
+    # the ring must make a dark-pulse comb the system model can evaluate: normal dispersion with
+    # d2 = -2 D2 / kappa inside the LLE model's range (a cheap batch-of-one evaluation)
+    import math
+
+    from ..constants import NU0_HZ
+    from ..system.comb import DARK_PULSE_D2_RANGE
+
+    m = dv.ring_metrics(r.model_dump(), process=processes["sin"])
+    kappa = 2 * math.pi * NU0_HZ / float(m["q_loaded"])
+    d2 = -2 * (2 * math.pi * float(m["D2_over_2pi_kHz"]) * 1e3) / kappa
+    lo, hi = DARK_PULSE_D2_RANGE
+    if not lo <= d2 <= hi:
+        raise ValueError(f"server_ring: normalised dispersion d2 = -2 D2/kappa = {d2:.4g} is outside the dark-pulse "
+                         f"comb model's range [{lo:g}, {hi:g}] (D2/2pi = {float(m['D2_over_2pi_kHz']):.4g} kHz, "
+                         f"Q_L = {float(m['q_loaded']):.3g}); a larger gap (higher Q_L) or a wider, thicker guide "
+                         f"raises it")
     for plat, proc in processes.items():
         problems = dv.process_domain_problems(plat, proc)
         if problems:

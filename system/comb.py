@@ -33,6 +33,8 @@ from .devices import ServerMetrics
 __all__ = ["SILParams", "CombParams", "CombState", "sil_metrics", "dark_pulse_lines", "comb_state"]
 
 DARK_PULSE_F2_RANGE = (4.44, 4.96)
+#: Normalised normal dispersion d2 = -2 D2 / kappa that the dark-pulse LLE model resolves.
+DARK_PULSE_D2_RANGE = (0.005, 1.0)
 
 
 class SILParams(Frozen):
@@ -110,7 +112,7 @@ def dark_pulse_lines(d2: float, eta: float, f2: float = 4.70, a: float = 4.0, li
     ``d2`` normalised normal dispersion in [0.005, 1], ``eta`` coupling ratio in (0, 1),
     ``f2`` in [4.44, 4.96] (stationary dark pulses at a = 4, physics.md 2.3).
     """
-    check_range("d2", d2, 0.005, 1.0)
+    check_range("d2", d2, *DARK_PULSE_D2_RANGE)
     check_range("eta", eta, 0.0, 1.0, lo_open=True, hi_open=True)
     check_range("f2", f2, *DARK_PULSE_F2_RANGE)
     check_range("a", a, 3.5, 4.5)
