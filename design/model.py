@@ -289,10 +289,11 @@ def check_design_space(design: Design, processes: dict) -> None:
     d2 = -2 * (2 * math.pi * float(m["D2_over_2pi_kHz"]) * 1e3) / kappa
     lo, hi = DARK_PULSE_D2_RANGE
     if not lo <= d2 <= hi:
-        raise ValueError(f"server_ring: normalised dispersion d2 = -2 D2/kappa = {d2:.4g} is outside the dark-pulse "
-                         f"comb model's range [{lo:g}, {hi:g}] (D2/2pi = {float(m['D2_over_2pi_kHz']):.4g} kHz, "
-                         f"Q_L = {float(m['q_loaded']):.3g}); a larger gap (higher Q_L) or a wider, thicker guide "
-                         f"raises it")
+        raise ValueError(f"server_ring.gap_um = {r.gap_um:g} (with width_um {r.width_um:g}, thickness_nm "
+                         f"{r.thickness_nm:g}): the normalised dispersion d2 = -2 D2/kappa = {d2:.4g} is outside the "
+                         f"dark-pulse comb model's range [{lo:g}, {hi:g}] (D2/2pi = {float(m['D2_over_2pi_kHz']):.4g} "
+                         f"kHz, Q_L = {float(m['q_loaded']):.3g}); a larger gap (higher Q_L) or a wider, thicker "
+                         f"guide raises it")
     for plat, proc in processes.items():
         problems = dv.process_domain_problems(plat, proc)
         if problems:

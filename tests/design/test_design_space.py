@@ -155,6 +155,6 @@ def test_a_guide_width_off_the_2nm_grid_is_refused_in_one_line():
 def test_a_ring_the_comb_model_cannot_evaluate_is_refused_at_load():
     """Found by the property test: an overcoupled ring with weak dispersion has d2 below the
     dark-pulse LLE model's range; it is refused when loaded, not after the masks."""
-    with pytest.raises(InputError, match=r"server_ring: normalised dispersion d2 = .* \[0.005, 1\]"):
+    with pytest.raises(InputError, match=r"server_ring.gap_um = 1.4375 .*normalised dispersion d2 = .*\[0.005, 1\]"):
         parse_design({"server_ring": {"radius_um": 1084.0, "width_um": 2.25, "gap_um": 1.4375, "thickness_nm": 90.0,
                                       "bus_width_um": 2.0}})
