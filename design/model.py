@@ -284,7 +284,11 @@ def check_design_space(design: Design, processes: dict) -> None:
     from ..constants import NU0_HZ
     from ..system.comb import DARK_PULSE_D2_RANGE
 
-    m = dv.ring_metrics(r.model_dump(), process=processes["sin"])
+    from ..models.cache import cached_json, content_key
+
+    key = content_key({"ring": r.model_dump(), "process": processes["sin"].model_dump()})
+    m = cached_json("ring_nominal", key, lambda: {
+        k: float(v) for k, v in dv.ring_metrics(r.model_dump(), process=processes["sin"]).items()})
     kappa = 2 * math.pi * NU0_HZ / float(m["q_loaded"])
     d2 = -2 * (2 * math.pi * float(m["D2_over_2pi_kHz"]) * 1e3) / kappa
     lo, hi = DARK_PULSE_D2_RANGE
