@@ -291,7 +291,7 @@ def _ring_inputs(ring: Mapping[str, Any], offsets, process) -> dict[str, np.ndar
     off = _offsets("sin", offsets, SIN_OFFSETS)
     proc = process if process is not None else get_platform("sin").process
     dw = off["width_bias_um"]
-    return {"R": r["radius_um"] + 0 * dw, "w": r["width_um"] + dw, "bw": r["bus_width_um"] + dw,
+    return {"R": r["radius_um"], "w": r["width_um"] + dw, "bw": r["bus_width_um"] + dw,
             "g": r["gap_um"] - dw, "t": r["thickness_nm"] + off["thickness_nm"],
             "loss": proc["ring_loss_dB_per_m"].nominal + off["ring_loss_dB_per_m"]}
 

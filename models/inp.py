@@ -58,7 +58,7 @@ import numpy as np
 from ..constants import C_M_PER_S, COMB_FSR_GHZ, LAMBDA0_UM
 from ..pdk.inp.geometry import EpiStack
 from ..pdk.materials import get_material
-from ..validate import InputError, check_range
+from ..validate import check_range
 from .inp_modes import load_inp_table
 
 __all__ = [

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
 
 import numpy as np
 
@@ -34,9 +33,17 @@ REFERENCE_DISTANCE_KM = 370.0
 
 
 def _design(design: dict | None):
-    from ..design import default_design, parse_design
+    """The validated design of a study (validated once per process and design, not per chunk)."""
+    from ..design import default_design
 
-    return default_design() if design is None else parse_design(design, source="study design")
+    return default_design() if design is None else _parse_design(json.dumps(design, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_design(blob: str):
+    from ..design import parse_design
+
+    return parse_design(json.loads(blob), source="study design")
 
 
 def reference_link(design: dict | None = None, processes: dict | None = None,
