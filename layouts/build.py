@@ -93,11 +93,15 @@ def build_masks(design, out: str | Path, only: str | None = None, drc: str = "fu
     """Build, write and (unless ``drc="none"``) DRC the wafers of ``design`` into ``out``.
 
     ``only``: ``"server"`` or ``"client"`` (default both); ``drc``: ``full`` (flattened wafer),
-    ``cells`` (each distinct cell once) or ``none``; ``thumbnails``: also write PNGs under
-    ``out/figures``; ``log``: called with one line per wafer. Returns the summary dict (paths
-    relative to ``out``).
+    ``cells`` (each distinct cell once) or ``none``; unless ``none``, the LVS check
+    (:mod:`qchipnet.pdk.lvs`) runs on every die cell of each wafer and on each chip GDS (key ``lvs``:
+    ``{status, nets, extracted_nets, opens, shorts, cells, elapsed_s}``); ``thumbnails``: also write
+    KLayout-rendered PNGs under ``out/figures``, with the DRC markers overlaid where there are
+    violations (chips always, wafers with ``full`` DRC; the marker database goes beside the PNG);
+    ``log``: called with one line per wafer. Returns the summary dict (paths relative to ``out``).
     """
     from ..pdk.drc import check_gds
+    from ..pdk.lvs import check_lvs_gds, check_lvs_layout
 
     if only is not None and only not in WAFERS:
         raise InputError(f"--only {only!r}: choose one of {list(WAFERS)}")
@@ -117,30 +121,49 @@ def build_masks(design, out: str | Path, only: str | None = None, drc: str = "fu
                  "lyp": files.lyp.name, "n_dies": wafer.n_dies, "n_variants": len(wafer.manifest["variants"]),
                  "n_test_structures": len(wafer.manifest["test_structures"]), "gds_bytes": files.gds_bytes,
                  "build_s": round(build_s, 3), "write_s": round(files.write_s, 3)}
+        expected = {n: list(v) for c in chips.values() for n, v in dict(c.info.get("nets", {}) or {}).items()}
+        markers: dict[str, Path] = {}
         if drc != "none":
-            entry["drc"] = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in drc_wafer(wafer, drc).items()}
+            rep = out / "figures" / f"{wafer.platform}_wafer_drc.lyrdb" if thumbnails and drc == "full" else None
+            entry["drc"] = {k: (round(v, 3) if isinstance(v, float) else v)
+                            for k, v in drc_wafer(wafer, drc, report=rep).items()}
+            if rep is not None and not entry["drc"]["clean"]:
+                markers[files.gds.name] = rep
+            # LVS of every die cell once: the nets the chips declare against KLayout's extraction
+            entry["lvs"] = check_lvs_layout(wafer.layout, wafer.platform, expected=expected).to_json()
         chip_entries = []
-        for cg in files.chip_gds:
+        for cg, chip in zip(files.chip_gds, chips.values()):
             c_entry = {"name": cg.stem, "platform": wafer.platform, "gds": cg.name, "gds_bytes": cg.stat().st_size}
             if drc != "none":
-                r = check_gds(cg, wafer.platform)
+                rep = out / "figures" / f"{cg.stem}_drc.lyrdb" if thumbnails else None
+                r = check_gds(cg, wafer.platform, report=None)
+                if rep is not None and not r.clean:
+                    r = check_gds(cg, wafer.platform, report=rep)
+                    markers[cg.name] = rep
                 c_entry["drc"] = {"clean": r.clean, "violations": {k: v for k, v in r.violations.items() if v},
                                   "elapsed_s": round(r.elapsed_s, 3)}
+                c_entry["lvs"] = check_lvs_gds(cg, wafer.platform,
+                                               expected=dict(chip.info.get("nets", {}) or {})).to_json()
             chip_entries.append(c_entry)
         if thumbnails:
             from .render import render_gds
 
             fig = out / "figures"
             p = render_gds(files.gds, fig / f"{wafer.platform}_wafer.png",
-                           title=f"{which} wafer ({wafer.platform}), {wafer.n_dies} dies")
+                           title=f"{which} wafer ({wafer.platform}), {wafer.n_dies} dies",
+                           markers=markers.get(files.gds.name))
             entry["thumbnail"] = p.relative_to(out).as_posix()
             for c_entry in chip_entries:
-                c_entry["thumbnail"] = render_gds(out / c_entry["gds"], fig / f"{c_entry['name']}.png").relative_to(out).as_posix()
+                c_entry["thumbnail"] = render_gds(out / c_entry["gds"], fig / f"{c_entry['name']}.png",
+                                                  markers=markers.get(c_entry["gds"])).relative_to(out).as_posix()
         summary["chips"].extend(chip_entries)
         summary["wafers"].append(entry)
         if log:
             d = entry.get("drc", {})
             drc_s = f"DRC {'clean' if d.get('clean') else d.get('violations')} ({d.get('elapsed_s', 0):.1f} s)" if d else "DRC not run"
+            lv = entry.get("lvs")
+            if lv:
+                drc_s += f", LVS {lv['status']} ({lv['nets']} nets, {len(lv['opens'])} opens, {len(lv['shorts'])} shorts)"
             log(f"  {which} wafer ({wafer.platform}): {wafer.n_dies} dies, {len(wafer.manifest['variants'])} variant(s), "
                 f"{entry['n_test_structures']} test structures, {files.gds_bytes / 1024:.0f} kB, build {build_s:.1f} s, "
                 f"write {files.write_s:.2f} s, {drc_s}")

@@ -119,9 +119,10 @@ def write_wafer(mask: WaferMask, out_dir: str | Path, chip_components: dict[str,
     return MaskFiles(gds=gds, manifest=mpath, lyp=lyp, chip_gds=chips, write_s=time.perf_counter() - t0)
 
 
-def drc_wafer(mask: WaferMask, mode: str = "full") -> dict:
+def drc_wafer(mask: WaferMask, mode: str = "full", report: str | Path | None = None) -> dict:
     """DRC of a wafer: ``full`` checks the whole flattened top cell; ``cells`` checks each distinct
     die/test cell once (placement is checked by construction: blocks never overlap die pitch cells).
+    ``report``: write the KLayout marker database (``.lyrdb``) of a ``full`` check there.
     Returns ``{"clean", "violations", "elapsed_s", "mode", "cells": {...}}``."""
     import klayout.db as kdb
 
@@ -129,7 +130,7 @@ def drc_wafer(mask: WaferMask, mode: str = "full") -> dict:
 
     t0 = time.perf_counter()
     if mode == "full":
-        res = check_layout(mask.layout, mask.platform)
+        res = check_layout(mask.layout, mask.platform, report=report)
         return {"clean": res.clean, "violations": {k: v for k, v in res.violations.items() if v},
                 "elapsed_s": time.perf_counter() - t0, "mode": mode, "rules": len(res.checked_rules)}
     if mode != "cells":

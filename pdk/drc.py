@@ -6,7 +6,8 @@ KLayout marker database (``.lyrdb``) is written so a designer can step through t
 Shapes on ``DRC_EXCLUDE`` are removed from every checked layer first.
 
 Bad input raises :class:`~qchipnet.validate.InputError` with one line: a missing file, a file that
-is not GDS/OASIS, a layout with several top cells, a layer that the platform does not define.
+is not GDS/OASIS, a layout with several top cells, an empty top cell (nothing checked is not
+"clean"), a layer that the platform does not define.
 """
 
 from __future__ import annotations
@@ -140,6 +141,9 @@ def check_layout(ly, platform: str, report: str | Path | None = None, grid_dbu_o
     if len(tops) != 1:
         raise InputError(f"layout must have exactly one top cell, found {len(tops)}: {[c.name for c in tops][:5]}")
     top = tops[0]
+    if top.bbox().empty():
+        raise InputError(f"top cell {top.name!r} is empty (no shapes): there is nothing to check, so it cannot be "
+                         "called clean")
     unknown = sorted(
         {(i.layer, i.datatype) for i in ly.layer_infos() if not top.bbox_per_layer(ly.layer(i)).empty()}
         - set(by_ld)

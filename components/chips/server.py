@@ -17,9 +17,16 @@ import math
 
 import gdsfactory as gf
 
+from ...pdk.lvs import Net, add_net_labels
 from ...pdk.sin.tech import LAYER
-from ..floorplan import EDGE_COUPLER_LENGTH_UM, HEATER, SERVER_MARGIN_UM, check_server_chip
+from ..floorplan import (
+    EDGE_COUPLER_LENGTH_UM,
+    HEATER,
+    SERVER_MARGIN_UM,
+    check_server_chip,
+)
 from ..sin.edge_coupler import edge_coupler
+from ..sin.heater import PAD_SIZE_UM, heater_terminals_um
 from ..sin.ring import ring_allpass
 from ..sin.routing import bus_straight
 
@@ -88,12 +95,23 @@ def server_chip(
     if heater:
         c.add_port("e1", port=ring.ports["e1"])
         c.add_port("e2", port=ring.ports["e2"])
-    c.info.update(dict(
-        radius_um=radius_um, width_um=width_um, bus_width_um=bus_width_um, gap_um=gap_um, thickness_nm=thickness_nm,
-        die_width_um=W, die_height_um=H, heater=heater, coupler=coupler,
-        ring_length_um=ring.cell.info["ring_length_um"], interaction_length_um=ring.cell.info["interaction_length_um"],
-        heated_length_um=ring.cell.insts["heater"].cell.info["heated_length_um"] if heater else 0.0,
-        bus_straight_length_um=lw, edge_coupler_length_um=edge_coupler_length_um, tip_width_um=tip_width_um,
-        label=label,
-    ))
+        # intended netlist: pad e1 (east) feeds the east heater end, pad e2 the west one (LVS pin labels)
+        cx, cy = round(W / 2, 3), fp.ring_centre_y(H)  # where the ring (and its heater) origin was moved
+        ends = heater_terminals_um(radius_um)
+        nets = []
+        for name in ("e1", "e2"):
+            px, py = ring.ports[name].dcenter
+            tx, ty = ends[name]
+            nets.append(Net(name=f"heater_{name}", pad=f"pad_{name}", pad_xy=(px, round(py - PAD_SIZE_UM / 2, 3)),
+                            pad_layer="METAL", electrode=f"heater.{name}", electrode_xy=(round(cx + tx, 3), round(cy + ty, 3)),
+                            electrode_layer="METAL"))
+        add_net_labels(c, nets, LAYER)
+    c.info.update({
+        "radius_um": radius_um, "width_um": width_um, "bus_width_um": bus_width_um, "gap_um": gap_um, "thickness_nm": thickness_nm,
+        "die_width_um": W, "die_height_um": H, "heater": heater, "coupler": coupler,
+        "ring_length_um": ring.cell.info["ring_length_um"], "interaction_length_um": ring.cell.info["interaction_length_um"],
+        "heated_length_um": ring.cell.insts["heater"].cell.info["heated_length_um"] if heater else 0.0,
+        "bus_straight_length_um": lw, "edge_coupler_length_um": edge_coupler_length_um, "tip_width_um": tip_width_um,
+        "label": label,
+    })
     return c

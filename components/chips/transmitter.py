@@ -19,7 +19,16 @@ separate from the quantum chain. Every electrode has one METAL2 pad on the north
 (n-contact on the back side); routes are straight vertical METAL2 lines, crossing ridges and
 METAL1 of other devices over the BCB. The complementary IM outputs (2x2 MMI bottom port) end
 inside the chip as monitor taps. Chip ports: ``o_q`` and ``o_ref`` (facets), ``rear_q`` /
-``rear_ref`` (laser rear ports, the sax circuit's emission inputs).
+``rear_ref`` (laser rear ports, the sax circuit's emission inputs), ``im1_tap`` .. ``im3_tap`` (the
+monitor taps, open by design), and one electrical port per pad, ``<device>_e<k>`` (the pad edge
+facing the die edge, where the bond wire lands).
+
+Electrical nets: each route is drawn by gdsfactory's router (electrical ports, wire corners) between the electrode's
+port and the pad's inner port (:func:`qchipnet.components.inp.electrodes.route_to_pad`), so
+``get_netlist()`` holds 22 electrical nets electrode - route - pad. The intended netlist (net
+``<device>_e<k>``: pad ``pad_<device>_e<k>`` to electrode ``<device>.e<k>``) is declared once here,
+written as LVS pin labels and into ``c.info["nets"]``, and checked against the connectivity
+KLayout extracts from the GDS (:mod:`qchipnet.pdk.lvs`).
 
 Where everything goes (rows, turns, pad and route x) is computed without gdsfactory by
 :func:`qchipnet.components.floorplan.transmitter_floorplan`; the allowed die size is
@@ -32,6 +41,7 @@ from __future__ import annotations
 import gdsfactory as gf
 
 from ...pdk.inp.tech import LAYER
+from ...pdk.lvs import Net, add_net_labels
 from ..floorplan import (
     IM_STAGGER_UM,
     INP_PAD_UM,
@@ -45,7 +55,7 @@ from ..floorplan import (
     TURN_RADIUS_UM,
     check_transmitter_chip,
 )
-from ..inp.electrodes import add_route, bond_pad
+from ..inp.electrodes import bond_pad, electrode_point, route_to_pad
 from ..inp.facet import ssc_facet
 from ..inp.laser import dbr_laser
 from ..inp.modulators import mzm, phase_modulator, voa
@@ -158,31 +168,40 @@ def transmitter_chip(die_width_um: float = 4600.0, die_height_um: float = 2000.0
     txt = c.add_ref(gf.components.text(text=label, size=_LABEL_SIZE_UM, justify="left", layer=LAYER.TEXT), name="label")
     # between rows A and B, west of IM I: no device and no route there (laser II routes north, laser I south)
     txt.dmove((LASER_REF_X_UM + 40.0, round((rows["A"] + rows["B"]) / 2 - _LABEL_SIZE_UM / 2, 3)))
+    nets = []
     for e in fp.electrodes:
-        x = fp.pads_x_um[(e.device, e.index)]
+        dev, port = e.device, f"e{e.index + 1}"
+        x = fp.pads_x_um[(dev, e.index)]
         yp = H - PAD_EDGE_UM if e.north else PAD_EDGE_UM
-        pad = c.add_ref(bond_pad(size=INP_PAD_UM), name=f"pad_{e.device}_e{e.index + 1}")
+        pad = c.add_ref(bond_pad(size=INP_PAD_UM), name=f"pad_{dev}_{port}")
         pad.dmove((x, yp))
-        add_route(c, x, H + e.y_port, yp)
-        c.add_port(f"{e.device}_e{e.index + 1}", center=(x, yp), width=INP_PAD_UM / 2, orientation=90 if e.north else 270,
-                   layer=LAYER.METAL2, port_type="electrical")
+        inner, outer = ("e1", "e2") if e.north else ("e2", "e1")
+        el = refs[dev].ports[port]
+        route_to_pad(c, el, pad.ports[inner], name=f"route_{dev}_{port}")
+        c.add_port(f"{dev}_{port}", port=pad.ports[outer])
+        nets.append(Net(name=f"{dev}_{port}", pad=f"pad_{dev}_{port}", pad_xy=(x, yp), pad_layer="METAL2",
+                        electrode=f"{dev}.{port}", electrode_xy=electrode_point(el), electrode_layer="METAL1"))
+    # the intended netlist, written as LVS pin labels (qchipnet.pdk.lvs) and into c.info["nets"]
+    add_net_labels(c, nets, LAYER)
     c.add_port("o_q", port=fq.ports["o2"])
     c.add_port("o_ref", port=fr.ports["o2"])
     c.add_port("rear_q", port=las1.ports["o1"])
     c.add_port("rear_ref", port=las2.ports["o1"])
+    for name in ("im1", "im2", "im3"):  # complementary IM outputs: monitor taps, open by design
+        c.add_port(f"{name}_tap", port=refs[name].ports["o3"])
     split, comb = refs["im1"].cell.insts["split"].cell.info, refs["im1"].cell.insts["comb"].cell.info
     las = las1.cell.info
-    c.info.update(dict(
-        die_width_um=float(W), die_height_um=float(H), pm_length_um=float(P), voa_length_um=float(V),
-        ridge_width_um=float(wr), n_pads=len(fp.electrodes), n_modulators=4, n_eo_phase_sections=7,
-        im_bias_length_um=float(MZM["bias_length"]), im_arm_spacing_um=float(MZM["arm_spacing"]),
-        im_length_um=float(fp.mzm_length_um),
-        mmi1x2_width_um=split["width"], mmi1x2_length_um=split["length"], mmi1x2_access_um=split["access_width"],
-        mmi2x2_width_um=comb["width"], mmi2x2_length_um=comb["length"], mmi2x2_access_um=comb["access_width"],
-        laser_rear_dbr_um=las["rear_dbr_length"], laser_gain_um=las["gain_length"], laser_phase_um=las["phase_length"],
-        laser_front_dbr_um=las["front_dbr_length"], laser_width_um=las["width"],
-        laser_grating_period_nm=las["grating_period_nm"],
-        pm_pads=("north" if fp.sides["pm"] > 0 else "south"), voa_pads=("north" if fp.sides["voa"] > 0 else "south"),
-        min_die_width_um=fp.min_die_width_um, min_die_height_um=fp.min_die_height_um,
-    ))
+    c.info.update({
+        "die_width_um": float(W), "die_height_um": float(H), "pm_length_um": float(P), "voa_length_um": float(V),
+        "ridge_width_um": float(wr), "n_pads": len(fp.electrodes), "n_modulators": 4, "n_eo_phase_sections": 7,
+        "im_bias_length_um": float(MZM["bias_length"]), "im_arm_spacing_um": float(MZM["arm_spacing"]),
+        "im_length_um": float(fp.mzm_length_um),
+        "mmi1x2_width_um": split["width"], "mmi1x2_length_um": split["length"], "mmi1x2_access_um": split["access_width"],
+        "mmi2x2_width_um": comb["width"], "mmi2x2_length_um": comb["length"], "mmi2x2_access_um": comb["access_width"],
+        "laser_rear_dbr_um": las["rear_dbr_length"], "laser_gain_um": las["gain_length"], "laser_phase_um": las["phase_length"],
+        "laser_front_dbr_um": las["front_dbr_length"], "laser_width_um": las["width"],
+        "laser_grating_period_nm": las["grating_period_nm"],
+        "pm_pads": ("north" if fp.sides["pm"] > 0 else "south"), "voa_pads": ("north" if fp.sides["voa"] > 0 else "south"),
+        "min_die_width_um": fp.min_die_width_um, "min_die_height_um": fp.min_die_height_um,
+    })
     return c
