@@ -21,6 +21,9 @@ def _section(length: float, width: float, side: int, tab_x: float | None, name: 
     add_isolation(c, length + iso, length + 2 * iso)
     add_electrode(c, name, iso, iso + length, side=side, tab_x=None if tab_x is None else iso + tab_x)
     c.add_ports(ref.ports)
+    # a leaf: the cell has a sax model, so its netlist must not expand into the bare straight
+    # (circuits.kit: cells with models are leaves)
+    c.flatten(merge=False)
     return c
 
 

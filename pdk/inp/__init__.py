@@ -7,6 +7,7 @@ layout library; ``LAYER`` or ``cross_sections`` import gdsfactory when first use
 import importlib
 
 _WHERE = {
+    "CONNECTIVITY": "tech", "DEFAULT_XS": "tech",
     "LAYER": "tech", "get_layer_stack": "tech", "get_layer_views": "tech", "EpiStack": "geometry",
     "cross_sections": "xsections", "xs_deep": "xsections", "xs_m1": "xsections", "xs_m2": "xsections",
     "xs_pcontact": "xsections", "xs_shallow": "xsections", "RULES": "rules", "get_process": "process",

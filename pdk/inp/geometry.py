@@ -6,7 +6,7 @@ from pydantic import Field
 
 from ...validate import Frozen
 
-__all__ = ["EpiStack", "WAFER_DIAMETER_MM", "EDGE_EXCLUSION_MM"]
+__all__ = ["EDGE_EXCLUSION_MM", "WAFER_DIAMETER_MM", "EpiStack"]
 
 #: 3-inch InP wafer (seed article).
 WAFER_DIAMETER_MM = 76.2

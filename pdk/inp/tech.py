@@ -16,11 +16,28 @@ from __future__ import annotations
 
 import functools
 
-from gdsfactory.technology import LayerLevel, LayerMap, LayerStack, LayerView, LayerViews, LogicalLayer
+from gdsfactory.technology import (
+    LayerLevel,
+    LayerMap,
+    LayerStack,
+    LayerView,
+    LayerViews,
+    LogicalLayer,
+)
 from gdsfactory.typings import Layer
+
 from .geometry import EDGE_EXCLUSION_MM, WAFER_DIAMETER_MM, EpiStack
 
-__all__ = ["LAYER", "EpiStack", "get_layer_stack", "get_layer_views", "WAFER_DIAMETER_MM", "EDGE_EXCLUSION_MM"]
+__all__ = [
+    "CONNECTIVITY",
+    "DEFAULT_XS",
+    "EDGE_EXCLUSION_MM",
+    "LAYER",
+    "WAFER_DIAMETER_MM",
+    "EpiStack",
+    "get_layer_stack",
+    "get_layer_views",
+]
 
 class LAYER(LayerMap):
     """GDS layer map of the ``inp`` platform."""
@@ -38,6 +55,13 @@ class LAYER(LayerMap):
     FLOORPLAN: Layer = (99, 0)  # chip outline
     TEXT: Layer = (66, 0)  # labels
     DRC_EXCLUDE: Layer = (100, 0)
+
+
+#: Electrically connected layers (gdsfactory ``connectivity``): the p-contact lies under METAL1,
+#: METAL1 reaches the plated METAL2 through BCB vias.
+CONNECTIVITY = (("PCONTACT", "METAL1"), ("METAL1", "VIA", "METAL2"))
+#: Default cross-sections of routes: optical (deep ridge), electrical (plated METAL2).
+DEFAULT_XS = {"optical": "xs_deep", "electrical": "xs_m2"}
 
 
 @functools.lru_cache(maxsize=8)
@@ -71,7 +95,7 @@ def get_layer_stack(epi: EpiStack | None = None) -> LayerStack:
 
 @functools.lru_cache(maxsize=1)
 def get_layer_views() -> LayerViews:
-    """KLayout layer views of the ``inp`` platform."""
+    """KLayout layer views of the ``inp`` platform: each layer shown by name and number (``WG_DEEP 1/0``)."""
     colors = {
         "WG_DEEP": "#ff0000",
         "WG_SHALLOW": "#ff8080",
@@ -90,5 +114,6 @@ def get_layer_views() -> LayerViews:
     views = {}
     for name, color in colors.items():
         hatch = "hollow" if name in ("FLOORPLAN", "DRC_EXCLUDE") else "dotted"
-        views[name] = LayerView(layer=tuple(getattr(LAYER, name)), color=color, hatch_pattern=hatch)
+        views[name] = LayerView(name=name, layer=tuple(getattr(LAYER, name)), color=color, hatch_pattern=hatch,
+                                layer_in_name=True)
     return LayerViews(layer_views=views)

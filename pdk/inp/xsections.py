@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import sys
-
 import gdsfactory as gf
-from gdsfactory.cross_section import get_cross_sections
 
 from ...validate import check_range
+from ..registry import xsection_registry
 from .tech import LAYER
 
+xsection, _REGISTRY = xsection_registry()
+
 __all__ = [
-    "xs_deep", "xs_shallow", "xs_pcontact", "xs_m1", "xs_m2", "cross_sections",
-    "DEEP_RADIUS_MIN_UM", "SHALLOW_RADIUS_MIN_UM",
+    "DEEP_RADIUS_MIN_UM",
+    "SHALLOW_RADIUS_MIN_UM",
+    "cross_sections",
+    "xs_deep",
+    "xs_m1",
+    "xs_m2",
+    "xs_pcontact",
+    "xs_shallow",
 ]
 
 #: Deep ridges guide by high lateral contrast: 100 um bends are routine on generic platforms
@@ -22,7 +28,7 @@ DEEP_RADIUS_MIN_UM = 100.0
 SHALLOW_RADIUS_MIN_UM = 500.0
 
 
-@gf.xsection
+@xsection
 def xs_deep(width: float = 1.5, radius: float = 150.0) -> gf.CrossSection:
     """Deep-etched ridge (um): width 0.8-5, radius >= 100 um."""
     check_range("width", width, 0.8, 5.0, "um")
@@ -31,7 +37,7 @@ def xs_deep(width: float = 1.5, radius: float = 150.0) -> gf.CrossSection:
                                           radius_min=DEEP_RADIUS_MIN_UM)
 
 
-@gf.xsection
+@xsection
 def xs_shallow(width: float = 2.0, radius: float = 600.0) -> gf.CrossSection:
     """Shallow-etched ridge (um): width 1.2-5, radius >= 500 um."""
     check_range("width", width, 1.2, 5.0, "um")
@@ -47,25 +53,26 @@ def _electrical(width: float, layer) -> gf.CrossSection:
     )
 
 
-@gf.xsection
+@xsection
 def xs_pcontact(width: float = 1.2) -> gf.CrossSection:
     """p-contact metal strip on a ridge (um)."""
     check_range("width", width, 1.0, 5.0, "um")
     return _electrical(width, LAYER.PCONTACT)
 
 
-@gf.xsection
+@xsection
 def xs_m1(width: float = 10.0) -> gf.CrossSection:
     """First interconnect metal (um)."""
     check_range("width", width, 3.0, 200.0, "um")
     return _electrical(width, LAYER.METAL1)
 
 
-@gf.xsection
+@xsection
 def xs_m2(width: float = 20.0) -> gf.CrossSection:
     """Second, plated interconnect metal (um)."""
     check_range("width", width, 5.0, 200.0, "um")
     return _electrical(width, LAYER.METAL2)
 
 
-cross_sections = get_cross_sections(sys.modules[__name__])
+#: This platform's cross-sections only (no generic gdsfactory names, no other platform's).
+cross_sections = dict(_REGISTRY)

@@ -7,6 +7,7 @@ layout library; ``LAYER`` or ``cross_sections`` import gdsfactory when first use
 import importlib
 
 _WHERE = {
+    "CONNECTIVITY": "tech", "DEFAULT_XS": "tech",
     "LAYER": "tech", "get_layer_stack": "tech", "get_layer_views": "tech",
     "SinStack": "geometry", "min_bend_radius_um": "geometry",
     "cross_sections": "xsections", "xs_heater": "xsections", "xs_metal": "xsections", "xs_sin": "xsections",

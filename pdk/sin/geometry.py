@@ -9,8 +9,15 @@ from pydantic import Field
 
 from ...validate import Frozen, check_range
 
-__all__ = ["SinStack", "WAFER_DIAMETER_MM", "EDGE_EXCLUSION_MM", "THICKNESS_RANGE_NM", "min_bend_radius_um",
-           "POINT_COUPLER_WINDOW_UM", "point_coupler_length_um"]
+__all__ = [
+    "EDGE_EXCLUSION_MM",
+    "POINT_COUPLER_WINDOW_UM",
+    "THICKNESS_RANGE_NM",
+    "WAFER_DIAMETER_MM",
+    "SinStack",
+    "min_bend_radius_um",
+    "point_coupler_length_um",
+]
 
 
 #: 4-inch Si3N4 wafer (seed article: "4-inch Si3N4 wafer").

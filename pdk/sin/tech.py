@@ -9,20 +9,36 @@ from __future__ import annotations
 
 import functools
 
-from gdsfactory.technology import LayerLevel, LayerMap, LayerStack, LayerView, LayerViews, LogicalLayer
+from gdsfactory.technology import (
+    LayerLevel,
+    LayerMap,
+    LayerStack,
+    LayerView,
+    LayerViews,
+    LogicalLayer,
+)
 from gdsfactory.typings import Layer
-from .geometry import EDGE_EXCLUSION_MM, THICKNESS_RANGE_NM, WAFER_DIAMETER_MM, SinStack, min_bend_radius_um
+
+from .geometry import (
+    EDGE_EXCLUSION_MM,
+    THICKNESS_RANGE_NM,
+    WAFER_DIAMETER_MM,
+    SinStack,
+    min_bend_radius_um,
+)
 
 nm = 1e-3
 
 __all__ = [
+    "CONNECTIVITY",
+    "DEFAULT_XS",
+    "EDGE_EXCLUSION_MM",
     "LAYER",
+    "THICKNESS_RANGE_NM",
+    "WAFER_DIAMETER_MM",
     "SinStack",
     "get_layer_stack",
     "get_layer_views",
-    "WAFER_DIAMETER_MM",
-    "EDGE_EXCLUSION_MM",
-    "THICKNESS_RANGE_NM",
     "min_bend_radius_um",
 ]
 
@@ -38,6 +54,13 @@ class LAYER(LayerMap):
     FLOORPLAN: Layer = (99, 0)  # chip outline
     TEXT: Layer = (66, 0)  # labels (polygon text)
     DRC_EXCLUDE: Layer = (100, 0)  # region excluded from DRC (e.g. vendor logos)
+
+
+#: Electrically connected layers (gdsfactory ``connectivity``): the Au leads overlap the Pt heater
+#: ends directly (no via layer).
+CONNECTIVITY = (("HEATER", "METAL"),)
+#: Default cross-sections of routes: optical, electrical.
+DEFAULT_XS = {"optical": "xs_sin", "electrical": "xs_metal"}
 
 
 @functools.lru_cache(maxsize=16)
@@ -73,7 +96,7 @@ def get_layer_stack(thickness_nm: float = 100.0) -> LayerStack:
 
 @functools.lru_cache(maxsize=1)
 def get_layer_views() -> LayerViews:
-    """KLayout layer views (colours) of the ``sin`` platform."""
+    """KLayout layer views of the ``sin`` platform: each layer shown by name and number (``WG 1/0``)."""
     colors = {
         "WG": "#ff0000",
         "HEATER": "#ff9d00",
@@ -88,5 +111,6 @@ def get_layer_views() -> LayerViews:
     views = {}
     for name, color in colors.items():
         hatch = "hollow" if name in ("FLOORPLAN", "DICING", "DRC_EXCLUDE") else "dotted"
-        views[name] = LayerView(layer=tuple(getattr(LAYER, name)), color=color, hatch_pattern=hatch)
+        views[name] = LayerView(name=name, layer=tuple(getattr(LAYER, name)), color=color, hatch_pattern=hatch,
+                                layer_in_name=True)
     return LayerViews(layer_views=views)

@@ -8,21 +8,21 @@ of the film, and gdsfactory enforces ``radius_min`` when bends are drawn.
 
 from __future__ import annotations
 
-import sys
-
 import gdsfactory as gf
-from gdsfactory.cross_section import get_cross_sections
 
 from ...validate import check_range
+from ..registry import xsection_registry
 from .tech import LAYER, THICKNESS_RANGE_NM, min_bend_radius_um
 
-__all__ = ["xs_sin", "xs_heater", "xs_metal", "cross_sections", "WG_WIDTH_RANGE_UM"]
+xsection, _REGISTRY = xsection_registry()
+
+__all__ = ["WG_WIDTH_RANGE_UM", "cross_sections", "xs_heater", "xs_metal", "xs_sin"]
 
 #: Widths covered by the mode tables and the DRC (min width 0.25 um for taper tips).
 WG_WIDTH_RANGE_UM = (0.25, 8.0)
 
 
-@gf.xsection
+@xsection
 def xs_sin(width: float = 2.8, radius: float = 1000.0, thickness_nm: float = 100.0) -> gf.CrossSection:
     """Si3N4 strip waveguide in SiO2.
 
@@ -38,7 +38,7 @@ def xs_sin(width: float = 2.8, radius: float = 1000.0, thickness_nm: float = 100
     return gf.cross_section.cross_section(width=width, layer=LAYER.WG, radius=radius, radius_min=r_min)
 
 
-@gf.xsection
+@xsection
 def xs_heater(width: float = 4.0) -> gf.CrossSection:
     """Resistive microheater trace (um)."""
     check_range("width", width, 2.0, 50.0, "um")
@@ -48,7 +48,7 @@ def xs_heater(width: float = 4.0) -> gf.CrossSection:
     )
 
 
-@gf.xsection
+@xsection
 def xs_metal(width: float = 10.0) -> gf.CrossSection:
     """Au routing trace (um)."""
     check_range("width", width, 5.0, 200.0, "um")
@@ -58,4 +58,5 @@ def xs_metal(width: float = 10.0) -> gf.CrossSection:
     )
 
 
-cross_sections = get_cross_sections(sys.modules[__name__])
+#: This platform's cross-sections only (no generic gdsfactory names, no other platform's).
+cross_sections = dict(_REGISTRY)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXCLUDED_DIRS = {"tests", "benchmarks", ".ci", "build", "dist", ".git", "docs"}
+EXCLUDED_DIRS = {"tests", "benchmarks", ".ci", "build", "dist", ".git", "docs", "examples", "site"}
 
 #: top-level unit -> units it may import (ARCHITECTURE.md: left of or above it in the data-flow picture)
 BASE = {"constants", "validate", "__init__"}

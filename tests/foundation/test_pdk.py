@@ -64,7 +64,7 @@ def test_pdk_builds_and_activates_explicitly(platform):
     assert get_pdk(platform) is pdk  # cached
     before = gp._ACTIVE_PDK
     with activated(platform):
-        assert gf.get_active_pdk().name == f"qchipnet_{platform}"
+        assert gf.get_active_pdk().name == f"qchipnet_{platform}_tech"
         xs = sorted(pdk.cross_sections)
         assert xs
     assert gp._ACTIVE_PDK is before
