@@ -13,28 +13,47 @@ from ..validate import InputError
 __all__ = ["register", "compute"]
 
 
+#: Most distances one --sweep may ask for (0:2000:0.2 km).
+MAX_SWEEP_POINTS = 10_001
+
+
 def _parse_sweep(text: str) -> list[float]:
+    import math
+
+    shown = text if len(text) <= 60 else text[:57] + "..."
     try:
         a, b, c = (float(x) for x in text.split(":"))
     except ValueError:
-        raise InputError(f"sweep = {text!r} is not START:STOP:STEP (km)") from None
-    if c <= 0 or b < a:
-        raise InputError(f"sweep = {text!r}: need STEP > 0 and STOP >= START")
+        raise InputError(f"--sweep {shown!r} is not START:STOP:STEP (km)") from None
+    if not all(math.isfinite(x) for x in (a, b, c)):
+        raise InputError(f"--sweep {shown!r}: START, STOP and STEP must be finite numbers (km)")
+    if not (0.0 <= a <= b <= 2000.0) or c <= 0:
+        raise InputError(f"--sweep {shown!r}: need 0 <= START <= STOP <= 2000 km and STEP > 0")
     n = int(round((b - a) / c)) + 1
+    if n > MAX_SWEEP_POINTS:
+        raise InputError(f"--sweep {shown!r} asks for {n} distances; at most {MAX_SWEEP_POINTS} (use a larger STEP)")
     return [a + i * c for i in range(n)]
 
 
 def compute(distances: list[float], *, loss: float, eff: float, pd: float, ed: float, f: float,
-            pulses: float | None, aopp: bool, optimize: bool, proto_kw: dict, slice_rad: float) -> list[dict]:
+            pulses: float | None, aopp: bool, optimize: bool, proto_kw: dict, slice_rad: float,
+            source_kw: dict | None = None) -> list[dict]:
     """Key-rate records (the JSON of the command) for a list of distances."""
     import numpy as np
 
     from ..system.bounds import fibre_transmittance, plob_bound
     from ..system.optimize import optimize_protocol
-    from ..system.snstf import ChannelParams, SNSProtocol, arm_transmittance, key_rate_detailed
+    from ..system.snstf import (
+        ChannelParams,
+        SNSProtocol,
+        arm_transmittance,
+        key_rate_detailed,
+        security_parameters,
+    )
 
     ch = ChannelParams(loss_dB_per_km=loss, detector_efficiency=eff, p_dark=pd, e_d=ed)
-    base = SNSProtocol(**{**proto_kw, "ec_efficiency": f, "n_pulses": pulses, "aopp": aopp, "phase_slice_rad": slice_rad})
+    base = SNSProtocol(**{**proto_kw, **(source_kw or {}), "ec_efficiency": f, "n_pulses": pulses, "aopp": aopp,
+                          "phase_slice_rad": slice_rad})
     L = np.asarray(distances, float)
     ea, eb = arm_transmittance(L, ch)
     if optimize:
@@ -43,12 +62,14 @@ def compute(distances: list[float], *, loss: float, eff: float, pd: float, ed: f
         res = key_rate_detailed(ea, eb, pd, ed, base)
         prm = {k: np.full(L.shape, getattr(base, k)) for k in ("mu_z", "epsilon", "mu_1", "mu_2", "p_z", "p_0", "p_1")}
     plob = plob_bound(fibre_transmittance(np.maximum(L, 1e-6), loss))
+    sec = security_parameters(base)
     out = []
     for i, d in enumerate(L):
         kr = float(res.key_rate[i])
         params = {k: float(v[i]) for k, v in prm.items()}
         params.update(phase_slice_rad=slice_rad, ec_efficiency=f, n_pulses=pulses, aopp=aopp,
-                      loss_dB_per_km=loss, detector_efficiency=eff, p_dark=pd, e_d=ed)
+                      loss_dB_per_km=loss, detector_efficiency=eff, p_dark=pd, e_d=ed,
+                      mu_vac=base.mu_vac, intensity_fluctuation=base.intensity_fluctuation)
         out.append({
             "distance_km": float(d),
             "key_rate_per_pulse": kr,
@@ -58,6 +79,16 @@ def compute(distances: list[float], *, loss: float, eff: float, pd: float, ed: f
             "qber_x": float(res.qber_x[i]),
             "s1_lower": float(res.s1_lower[i]),
             "e1_phase_upper": float(res.e1_phase_upper[i]),
+            # raw = all effective Z events / untagged bits; after_aopp = surviving bits / untagged pairs
+            # (null without AOPP); qber_z and e1_phase_upper are the quantities the key uses
+            "qber_z_raw": float(res.qber_z_raw[i]),
+            "qber_z_after_aopp": float(res.qber_z[i]) if aopp else None,
+            "e1_phase_upper_raw": float(res.e1_phase_upper_raw[i]),
+            "e1_phase_upper_after_aopp": float(res.e1_phase_upper[i]) if aopp else None,
+            "gain_z_raw": float(res.gain_z[i]),
+            "gain_z_after_aopp": float(res.gain_z_after_aopp[i]) if aopp else None,
+            "epsilon_total": sec["epsilon_total"],
+            "security": sec,
             "parameters": params,
         })
     return out
@@ -84,6 +115,11 @@ def register(app: typer.Typer) -> None:
         p_0: Optional[float] = typer.Option(None, "--p-0"),
         p_1: Optional[float] = typer.Option(None, "--p-1"),
         optimize: bool = typer.Option(False, "--optimize", help="Optimise intensities/probabilities per distance."),
+        epsilon_total: float | None = typer.Option(None, "--epsilon-total", help="Composable security parameter eps_tot (split equally over eps_cor, eps_PA, 2 eps_hat and every bounded estimate) [default: each part = failure_prob 1e-10]."),
+        failure_prob: float | None = typer.Option(None, "--failure-prob", help="Failure probability of each bounded estimate [design: 1e-10]."),
+        mu_vac: float = typer.Option(0.0, "--mu-vac", help="Intensity of the not-sending / vacuum-decoy state (IM leakage; 0 = ideal vacuum)."),
+        im_extinction_db: float | None = typer.Option(None, "--im-extinction-db", help="Set --mu-vac from the IM extinction ratio: mu_vac = mu_z 10^(-ER/10) (with the given or default mu_z)."),
+        intensity_fluctuation: float = typer.Option(0.0, "--intensity-fluctuation", help="Relative bound delta of the sent intensities mu (1 +- delta), worst-case bounds."),
         phase_slice_rad: float = typer.Option(0.39269908169872414, "--phase-slice-rad"),
         sweep: Optional[str] = typer.Option(None, "--sweep", help="START:STOP:STEP in km (JSON list)."),
         plot: Optional[str] = typer.Option(None, "--plot", help="PNG of key rate vs distance with PLOB."),
@@ -104,14 +140,28 @@ def register(app: typer.Typer) -> None:
         aopp = pr.aopp if aopp is None else aopp
 
         check_range("distance_km", distance_km, 0.0, 2000.0, "km")
+        check_range("--fibre-loss-db-per-km", fibre_loss_db_per_km, 0.0, 10.0, "dB/km", lo_open=True)
+        if plot:
+            from ._common import check_out_file
+
+            check_out_file("--plot", plot)
         kw = {k: v for k, v in dict(mu_z=mu_z, epsilon=epsilon, mu_1=mu_1, mu_2=mu_2, p_z=p_z, p_0=p_0, p_1=p_1).items() if v is not None}
         if kw and optimize:
             raise InputError(f"--optimize cannot be combined with fixed protocol values {sorted(kw)}")
         optimize = optimize or not kw  # without fixed protocol values the protocol is optimised
         dists = _parse_sweep(sweep) if sweep else ([distance_km] if not plot else _parse_sweep("0:600:10"))
+        check_range("mu_vac", mu_vac, 0.0, 1.0)
+        source_kw = {"mu_vac": mu_vac, "intensity_fluctuation": intensity_fluctuation,
+                     "failure_prob": pr.failure_prob if failure_prob is None else failure_prob}
+        if im_extinction_db is not None:
+            from ..system.snstf import SNSProtocol, vacuum_intensity
+
+            source_kw["mu_vac"] = float(vacuum_intensity(kw.get("mu_z", SNSProtocol().mu_z), im_extinction_db))
+        if epsilon_total is not None:
+            source_kw["epsilon_total"] = epsilon_total
         recs = compute(dists, loss=fibre_loss_db_per_km, eff=detector_efficiency, pd=dark_count_prob, ed=misalignment,
                        f=ec_efficiency, pulses=None if asymptotic else pulses, aopp=aopp, optimize=optimize,
-                       proto_kw=kw, slice_rad=phase_slice_rad)
+                       proto_kw=kw, slice_rad=phase_slice_rad, source_kw=source_kw)
         if plot:
             import matplotlib
 

@@ -1,8 +1,10 @@
 """Fibre link, WDM and detection: noise-click probability per window per detector (physics.md 6.4).
 
-Per detection window (gate ``tau_g``) and per detector (two detectors share the noise photons):
-``p_noise = R_dark tau_g + eta_det tau_g (N_Raman + N_Rayleigh + N_xt) / 2`` with photon rates
-``N = P / (h nu)`` at the detector input (after the server insertion loss):
+Noise photons of **both arms** reach the server's 50:50 beam splitter, which splits them over its two
+detectors, so per detection window (gate ``tau_g``) and per detector
+``p_noise = R_dark tau_g + eta_det tau_g T_server sum_arms (N_Raman + N_Rayleigh + N_xt) / 2``
+with photon rates ``N = P / (h nu)`` at the server input of each arm (one arm's worth per detector
+for a symmetric link). Per arm:
 
 * spontaneous Raman from the classical light co-propagating in the upstream fibre (the other
   channels and the lambda_0 reference): ``P_R = P_in exp(-alpha L) beta L dlambda``
@@ -10,19 +12,28 @@ Per detection window (gate ``tau_g``) and per detector (two detectors share the 
 * Rayleigh backscatter of downstream comb light: ``P_RB = P_in S alpha_s (1 - exp(-2 alpha L))/(2 alpha)``,
   S = 1.2e-3, alpha_s = 0.17 dB/km; only when downstream and upstream share a fibre (the article
   uses separate down- and upstream fibres, so it is zero by default);
-* WDM leakage ``P_xt = sum_j P_j 10^(-X_j/10)`` with adjacent-channel isolation X_adj and
-  non-adjacent X_far.
+* WDM leakage ``P_xt = sum_j P_j exp(-alpha L) 10^(-X_j/10)`` with adjacent-channel isolation X_adj
+  and non-adjacent X_far.
+
+Launch powers (:func:`launch_powers_mW`) follow from the design, not from a QBER fit: each client's
+lambda_0 reference is set (by its VOA) to the power that gives the phase tracking its detected
+reference counts after the arm's fibre, within what the transmitter can emit and its VOA can
+attenuate; the other pairs' quantum channels carry their strongest SNS state in every window (the
+article runs the non-target channels at high intensity to upper-bound crosstalk and noise).
 Valid for L <= 1000 km per arm, launch powers <= 10 mW (spontaneous, undepleted regime).
+Every function broadcasts over numpy arrays of ``arm_km`` and the launch powers.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..constants import H_J_S, NU0_HZ
 from ..validate import Frozen, check_range
 
-__all__ = ["LinkParams", "noise_budget"]
+__all__ = ["LinkParams", "launch_powers_mW", "noise_budget"]
 
 LN10_10 = math.log(10) / 10
 
@@ -36,8 +47,9 @@ class LinkParams(Frozen):
     * server insertion loss 1.5 dB (demultiplexer, beamsplitter, polarisation control; assumption);
     * filter bandwidth 0.08 nm (10 GHz inside the 30-GHz grid) and isolation 65 dB adjacent /
       75 dB non-adjacent (cascaded DWDM + narrow filter, assumption);
-    * other channels launch 25 nW average each (the article runs non-target channels "at high
-      intensity" to upper-bound crosstalk and noise; assumption calibrated with QBER_X vs distance);
+    * ``neighbour_launch_power_nW`` / ``reference_launch_power_nW`` = 25 nW: **fallback only**, used
+      when the caller passes no launch powers (legacy value, calibrated with QBER_X vs distance);
+      the network passes the design's values from :func:`launch_powers_mW`;
     * Raman beta 3e-9 /(km nm) (physics.md 6.4).
     """
 
@@ -71,43 +83,128 @@ class LinkParams(Frozen):
         check_range("raman_beta_per_km_nm", self.raman_beta_per_km_nm, 0.0, 1e-6, "1/(km nm)")
 
 
+def launch_powers_mW(
+    arm_km,
+    link: LinkParams | None = None,
+    *,
+    ref_counts_per_s: float = 1.0e7,
+    transmitter_output_mW: float = 5.0,
+    transmitter_loss_dB: float = 8.0,
+    voa_max_attenuation_dB=40.0,
+    signal_photons_per_pulse: float = 0.45,
+    rep_rate_GHz: float = 1.0,
+) -> dict:
+    """Launch powers into one upstream arm of ``arm_km`` (vectorised over ``arm_km`` and the VOA range).
+
+    * Reference (lambda_0, one per client): the two clients' references together must give
+      ``ref_counts_per_s`` detected counts at the server (the phase tracking's reference counts per
+      sample times the sampling rate, e.g. ``PhaseTrackingParams.ref_counts_per_sample *
+      sampling_kHz * 1e3``), so each launches
+      ``P = ref_counts_per_s h nu / (2 eta_det T_server 10^(-alpha L/10))``, clipped to
+      ``[P_max 10^(-VOA_max/10), P_max]`` with ``P_max = transmitter_output_mW 10^(-transmitter_loss_dB/10)``
+      (laser power after the chip's modulator, coupling and passive losses: the VOA's range bounds it).
+    * Neighbours (the other pairs' quantum channels): every window at their strongest intensity,
+      ``signal_photons_per_pulse h nu rep_rate`` (upper bound of their Raman and crosstalk, as the
+      article runs them "at high intensity"); use the protocol's largest intensity (mu_z or mu_2).
+
+    Returns ``{"reference_launch_mW", "neighbour_launch_mW", "reference_voa_attenuation_dB",
+    "reference_limited"}`` (``reference_limited``: -1 the VOA cannot attenuate enough, +1 the
+    transmitter cannot deliver enough, 0 within range). The network must pass the two launch powers to
+    :func:`noise_budget` (``reference_launch_mW=``, ``neighbour_launch_mW=``).
+    Defaults: ``ref_counts_per_s = 1e7`` (1000 counts per 0.1-ms sample, PhaseTrackingParams);
+    5 mW laser and 8 dB chip loss (IM 3 dB + PM 2 dB + coupling 3 dB, TransmitterMetrics defaults);
+    VOA range 40 dB (assumption; pass the device evaluator's ``voa_attenuation_dB``); 1-GHz
+    repetition rate (assumption; the article gives none).
+    """
+    lk = link or LinkParams()
+    check_range("arm_km", arm_km, 0.0, 1000.0, "km")
+    check_range("ref_counts_per_s", ref_counts_per_s, 0.0, 1e12, "1/s")
+    check_range("transmitter_output_mW", transmitter_output_mW, 1e-6, 1e3, "mW")
+    check_range("transmitter_loss_dB", transmitter_loss_dB, 0.0, 60.0, "dB")
+    check_range("voa_max_attenuation_dB", voa_max_attenuation_dB, 0.0, 120.0, "dB")
+    check_range("signal_photons_per_pulse", signal_photons_per_pulse, 0.0, 10.0)
+    check_range("rep_rate_GHz", rep_rate_GHz, 1e-6, 100.0, "GHz")
+    hnu = H_J_S * NU0_HZ
+    t_arm = 10 ** (-lk.loss_dB_per_km * np.asarray(arm_km, float) / 10)
+    det = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10)
+    need_mW = ref_counts_per_s * hnu / (2 * det * t_arm) * 1e3
+    p_max = transmitter_output_mW * 10 ** (-transmitter_loss_dB / 10)
+    p_min = p_max * 10 ** (-np.asarray(voa_max_attenuation_dB, float) / 10)
+    ref = np.clip(need_mW, p_min, p_max)
+    limited = np.where(need_mW < p_min, -1, np.where(need_mW > p_max, 1, 0))
+    return {
+        "reference_launch_mW": ref,
+        "neighbour_launch_mW": np.asarray(signal_photons_per_pulse * hnu * rep_rate_GHz * 1e9 * 1e3, float),
+        "reference_voa_attenuation_dB": 10 * np.log10(p_max / ref),
+        "reference_limited": limited,
+    }
+
+
 def noise_budget(
     channel: int,
     used_channels: list[int],
-    arm_km: float,
+    arm_km,
     link: LinkParams | None = None,
     *,
     downstream_power_mW: float = 0.0,
     downstream_km: float = 0.0,
-) -> dict[str, float]:
+    other_arm_km=None,
+    reference_launch_mW=None,
+    neighbour_launch_mW=None,
+    reference_line: int = 0,
+) -> dict:
     """Noise-click probability per window per detector, by cause (dark, raman, rayleigh, crosstalk).
 
     ``channel`` is the comb line of the pair, ``used_channels`` every line carrying light in the
-    upstream fibre (other pairs and the lambda_0 reference), ``arm_km`` the upstream fibre of one arm.
+    upstream fibres (other pairs and the lambda_0 reference), ``arm_km`` the upstream fibre of Alice's
+    arm and ``other_arm_km`` Bob's (default: the same). Noise of both arms is summed and split over the
+    two detectors. ``reference_launch_mW`` / ``neighbour_launch_mW`` are the launch powers per line
+    into each arm (from :func:`launch_powers_mW`; default: the LinkParams fallback in nW).
+    ``downstream_power_mW`` is the comb light launched into each arm's downstream fibre (Rayleigh, only
+    if ``link.shared_downstream_fibre``). Every argument but the channel lists broadcasts (numpy);
+    the values are floats for scalar inputs, arrays otherwise.
     """
     lk = link or LinkParams()
     check_range("arm_km", arm_km, 0.0, 1000.0, "km")
+    other = arm_km if other_arm_km is None else other_arm_km
+    check_range("other_arm_km", other, 0.0, 1000.0, "km")
     check_range("downstream_power_mW", downstream_power_mW, 0.0, 10.0, "mW")
+    check_range("downstream_km", downstream_km, 0.0, 1000.0, "km")
+    p_ref = lk.reference_launch_power_nW * 1e-6 if reference_launch_mW is None else reference_launch_mW
+    p_nb = lk.neighbour_launch_power_nW * 1e-6 if neighbour_launch_mW is None else neighbour_launch_mW
+    check_range("reference_launch_mW", p_ref, 0.0, 10.0, "mW")
+    check_range("neighbour_launch_mW", p_nb, 0.0, 10.0, "mW")
+    p_ref, p_nb = np.asarray(p_ref, float) * 1e-3, np.asarray(p_nb, float) * 1e-3  # W
     hnu = H_J_S * NU0_HZ
     server = 10 ** (-lk.server_loss_dB / 10)
     tau = lk.gate_ns * 1e-9
     alpha = lk.loss_dB_per_km * LN10_10  # 1/km
-    att = math.exp(-alpha * arm_km)
     others = [c for c in used_channels if c != channel]
-    p_launch = [(lk.reference_launch_power_nW if c == 0 else lk.neighbour_launch_power_nW) * 1e-9 for c in others]
-    p_raman = sum(p_launch) * att * lk.raman_beta_per_km_nm * arm_km * lk.filter_bandwidth_nm
-    p_xt = sum(
-        p * att * 10 ** (-(lk.isolation_adjacent_dB if abs(c - channel) == 1 else lk.isolation_far_dB) / 10)
-        for c, p in zip(others, p_launch)
-    )
-    p_rb = 0.0
-    if lk.shared_downstream_fibre and downstream_km > 0:
-        a_s = lk.rayleigh_alpha_dB_per_km * LN10_10
-        p_rb = downstream_power_mW * 1e-3 * lk.rayleigh_capture * a_s * (1 - math.exp(-2 * alpha * downstream_km)) / (2 * alpha)
-    click = lambda p_w: lk.detector_efficiency * tau * server * p_w / hnu / 2  # noqa: E731
-    return {
-        "dark_counts": lk.dark_count_rate_Hz * tau,
-        "raman": click(p_raman),
-        "rayleigh": click(p_rb),
-        "wdm_crosstalk": click(p_xt),
+    p_total = sum(p_ref if c == reference_line else p_nb for c in others) if others else 0.0
+    p_iso = sum((p_ref if c == reference_line else p_nb)
+                * 10 ** (-(lk.isolation_adjacent_dB if abs(c - channel) == 1 else lk.isolation_far_dB) / 10)
+                for c in others) if others else 0.0
+
+    def arm(L):
+        L = np.asarray(L, float)
+        att = np.exp(-alpha * L)
+        raman = p_total * att * lk.raman_beta_per_km_nm * L * lk.filter_bandwidth_nm
+        xt = p_iso * att
+        rb = 0.0 * L
+        if lk.shared_downstream_fibre:
+            a_s = lk.rayleigh_alpha_dB_per_km * LN10_10
+            dk = np.asarray(downstream_km, float)
+            rb = np.asarray(downstream_power_mW, float) * 1e-3 * lk.rayleigh_capture * a_s * (
+                -np.expm1(-2 * alpha * dk)) / (2 * alpha) + 0.0 * L
+        return raman, rb, xt
+
+    ra, rba, xa = arm(arm_km)
+    rb_, rbb, xb = arm(other)
+    click = lambda p_w: lk.detector_efficiency * tau * server * p_w / hnu / 2  # per detector
+    out = {
+        "dark_counts": lk.dark_count_rate_Hz * tau + 0.0 * (ra + rb_),
+        "raman": click(ra + rb_),
+        "rayleigh": click(rba + rbb),
+        "wdm_crosstalk": click(xa + xb),
     }
+    return {k: (float(v) if np.ndim(v) == 0 else np.asarray(v)) for k, v in out.items()}

@@ -1,74 +1,134 @@
-"""Sending-or-not-sending twin-field QKD (SNS-TF-QKD): gains, decoy bounds, key rate.
+"""Sending-or-not-sending twin-field QKD (SNS-TF-QKD): gains, decoy bounds, finite-size key rate (jax).
 
 Protocol (Wang, Yu & Hu, PRA 98, 062323 (2018); Yu, Hu, Jiang, Xu & Wang, Sci. Rep. 9, 3080 (2019);
 Jiang, Yu, Hu & Wang, PRApplied 12, 024061 (2019)). In every time window Alice and Bob each choose a
 Z window (probability ``p_z``) or an X window. In a Z window a party *sends* a phase-randomised
 coherent state of intensity ``mu_z`` with probability ``epsilon`` (Alice's bit 1, Bob's bit 0) and
-sends vacuum otherwise. In an X window a party sends a phase-randomised decoy of intensity
-``mu_0 = 0``, ``mu_1`` or ``mu_2`` with probabilities ``p_0``, ``p_1``, ``p_2 = 1 - p_0 - p_1``.
+does not send otherwise. In an X window a party sends a phase-randomised decoy of intensity
+``mu_0``, ``mu_1`` or ``mu_2`` with probabilities ``p_0``, ``p_1``, ``p_2 = 1 - p_0 - p_1``.
+``mu_0 = mu_vac`` is the light the transmitter leaks when it "sends nothing" (IM at its null): the
+not-sending state and the vacuum decoy are the same weak coherent state, exactly vacuum for
+``mu_vac = 0`` (the default; pass ``mu_vac = mu_on 10^(-ER/10)`` from the IM extinction ER,
+:func:`vacuum_intensity`).
 
 Conventions (all functions of this module):
 
 * the key rate is in secure bits **per sent pulse pair** (multiply by the repetition rate for bit/s);
 * the channel is described by the two arm transmittances ``eta_a`` and ``eta_b`` *with the
-  detection efficiency and server insertion loss folded in*; :func:`arm_transmittance` builds them
-  from a total Alice-Bob fibre length ``L`` with the server in the middle (``L/2`` each) unless an
-  asymmetry is given;
+  detection efficiency and server insertion loss folded in* (:func:`arm_transmittance`);
 * ``p_dark`` is the noise-click probability per detection window *per detector* (dark counts plus
-  Raman, Rayleigh and crosstalk photons, :mod:`.link`);
-* ``e_d`` is the misalignment of the single-photon interference: the interfering fields have
-  fringe visibility ``1 - 2 e_d`` (phase slice excluded, it is a protocol parameter);
+  Raman, Rayleigh and crosstalk photons of both arms, :mod:`.link`);
+* ``e_d`` is the misalignment of the single-photon interference: fringe visibility ``1 - 2 e_d``;
 * an effective event is a window in which exactly one of the two detectors clicks;
 * QBER_X is the error rate of the X1 windows (both parties sent ``mu_1``) whose phases pass the
   phase slice ``|theta_A - theta_B - psi| <= D/2`` (or the same around ``pi``), probability ``D/pi``.
 
-Every core function broadcasts over numpy arrays of ``eta_a, eta_b, p_dark, e_d`` for fixed
-protocol parameters (pure numpy, float64; a later wafer Monte Carlo evaluates 1e4 dies in one call).
+Finite size: the expected-value framework of Jiang et al. 2019 (physics.md section 7), one
+framework, no double counting. The simulated observed counts of every window class are turned into
+bounds on their *expected* values with the multiplicative Chernoff bound (Jiang 2019 Eqs. (9)-(10),
+after Zhang et al., PRA 95, 012333 (2017)); the decoy analysis runs on expected values; the expected
+number of untagged Z bits is turned into an observed lower bound with one more Chernoff step
+(``phi^L(E) = E - sqrt(2 E ln(1/xi))``). The phase-flip rate of the untagged bits is the expected-
+value upper bound of the X1 windows; no random-sampling deviation is added on top. Key length
+(Jiang 2019 Eq. (14)):
+
+``N_f = n1 [1 - H(e1_ph)] - f n_t H(E_Z) - log2(2/eps_cor) - 2 log2(1/(sqrt2 eps_PA eps_hat))``
+
+and the protocol is ``eps_tot``-secure with ``eps_tot = eps_cor + eps_sec``,
+``eps_sec = 2 eps_hat + eps_PA + n_est xi`` where ``n_est`` counts the bounded estimates (each
+fails with probability ``xi``; :func:`security_parameters`). The user gives ``epsilon_total`` (the
+engine splits it equally over all terms) or the parts.
+
+AOPP (actively odd-parity pairing; Xu, Yu, Jiang, Hu & Wang, PRA 101, 042330 (2020)) with the
+finite-size phase-flip bound of the surviving pairs estimated in the zigzag manner of Jiang, Hu, Xu,
+Yu & Wang, NJP 22, 053048 (2020) (arXiv:1908.05670): (i) untagged pairs ``n1'`` from the random
+pairing of the bounded untagged bits (Chernoff lower bound); (ii) phase flips among the ``2 n1'``
+paired untagged bits, a random subset of the untagged bits, bounded from ``e1_ph`` (Chernoff upper);
+(iii) phase flips of the pairs' parity bits, ``2 e (1 - e)`` for a random pairing, bounded again
+(Chernoff upper). Asymptotically ``e1' = 2 e1 (1 - e1)`` (Xu et al. 2020). Raw (before pairing) and
+post-pairing quantities are reported separately (:class:`KeyRateResult`).
+
+Source imperfections (options; defaults keep the ideal source):
+
+* ``mu_vac > 0``: the vacuum decoy and the not-sending state emit ``mu_vac``. The one-sender decoy
+  bound becomes the three-intensity bound with the weakest intensity ``mu_vac``
+  (Ma, Qi, Zhao & Lo, PRA 72, 012326 (2005), general form) on the yield ``Y_1`` of Alice's single
+  photon with Bob's state ``mu_vac``; ``y_10 >= e^v Y_1 - v y_11^U - (e^v - 1 - v)`` with
+  ``y_11^U = e^(2 mu_1) S_11 / mu_1^2`` from all (mu_1, mu_1) windows; the vacuum yield of the
+  phase-error bound is ``y_00 >= e^(2v) (S_vv - 1 + e^(-2v))`` (loose: once ``2 mu_vac`` exceeds the
+  vacuum gain the vacuum subtraction of the phase bound is lost, a few 0.1 % of key); untagged Z bits
+  carry ``e^(-v)``.
+  Default 0 (ideal vacuum; the article does not give the residual light of its IMs).
+* ``intensity_fluctuation = delta``: every sent intensity lies in ``mu (1 +- delta)``; every bound
+  is evaluated at the worst corner of that box (Wang, Yang, Peng & Pan, NJP 11, 075006 (2009),
+  worst-case treatment of source errors; the corner is the worst point to first order in delta).
+  Default 0 (the article reports 0.994 +- 0.006 relative intensity over 12 h for the comb, not for
+  the client modulators).
+* Phase randomisation is continuous (the decoy analysis assumes Poissonian photon numbers); discrete
+  phase randomisation with M phases (Curras-Lorenzo et al., arXiv:2008.03222) is not modelled.
+
+Implementation: pure jax (float64), vectorised, no Python control flow on values; the Chernoff
+bounds are solved with a fixed number of Newton steps from their closed-form approximation, so
+gradients flow through everything (:func:`key_rate_jax`); finite size and AOPP are traced switches
+(``params["finite"]``, ``params["aopp"]``), so one compiled program serves every protocol. The
+numpy entry points check inputs, pad the batch to a power of two (at least 256) and call the program
+compiled for that bucket (and for ``mu_vac > 0`` or not).
 Validity: 0 <= eta <= 1, 0 <= p_dark < 0.1, 0 <= e_d < 0.5, and the protocol ranges of
 :class:`SNSProtocol`; inputs outside are rejected with :class:`~qchipnet.validate.InputError`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import i0e
 
-from ..validate import Frozen, check_range
+from ..validate import Frozen, InputError, check_range
 
 __all__ = [
-    "SNSProtocol",
     "ChannelParams",
     "KeyRateResult",
+    "SNSProtocol",
     "arm_transmittance",
     "binary_entropy",
     "chernoff_expectation_bounds",
     "chernoff_expectation_lower",
     "chernoff_expectation_upper",
     "chernoff_observed_lower",
-    "sampling_deviation",
+    "chernoff_observed_upper",
     "gains",
-    "key_rate_detailed",
     "key_rate",
+    "key_rate_detailed",
+    "key_rate_jax",
     "key_rate_vs_distance",
+    "protocol_params",
     "replace",
+    "security_parameters",
+    "vacuum_intensity",
 ]
 
-LN2 = math.log(2.0)
-
-
 class SNSProtocol(Frozen):
-    """Protocol parameters of SNS-TF-QKD (intensities, probabilities, finite-size settings).
+    """Protocol parameters of SNS-TF-QKD (intensities, probabilities, finite-size and source settings).
 
     Defaults are the optimum at 300 km for N = 1e12 and the default :class:`ChannelParams`
     (from :func:`qchipnet.system.optimize.optimize_protocol`); optimise per distance for curves.
-    ``n_pulses = None`` means the asymptotic (infinite-key) rate; then ``failure_prob`` is unused.
+    ``n_pulses = None`` means the asymptotic (infinite-key) rate; then the epsilons are unused.
+
+    Security parameter (finite size): ``failure_prob`` is the failure probability xi of *each*
+    bounded estimate; ``epsilon_cor``, ``epsilon_pa``, ``epsilon_smooth`` (None: = ``failure_prob``)
+    are the correctness, privacy-amplification and smoothing parameters. Alternatively
+    ``epsilon_total`` sets eps_tot = eps_cor + 2 eps_hat + eps_PA + n_est xi and the engine splits it
+    equally (then the parts must be left unset). :func:`security_parameters` gives the values used.
+
+    Source: ``mu_vac`` (intensity of the not-sending / vacuum-decoy state, >= 0, < mu_1) and
+    ``intensity_fluctuation`` (relative bound, 0 <= delta < 0.5); see the module docstring.
+
     Allowed ranges: 0 < mu_z <= 2, 0 < epsilon < 1, 0 < mu_1 < mu_2 <= 2 (the decoy bound needs
     mu_1 < mu_2), 0 < p_z <= 1 (< 1 for finite size), 0 <= p_0, 0 < p_1, p_0 + p_1 < 1,
     0 < phase_slice_rad <= pi, 1 <= ec_efficiency <= 2, 1e6 <= n_pulses <= 1e18,
-    1e-20 <= failure_prob <= 1e-2.
+    1e-20 <= failure_prob, epsilons <= 1e-2, 1e-20 <= epsilon_total <= 0.1.
     """
 
     mu_z: float = 0.45
@@ -83,6 +143,12 @@ class SNSProtocol(Frozen):
     n_pulses: float | None = 1e12
     failure_prob: float = 1e-10
     aopp: bool = False
+    epsilon_total: float | None = None
+    epsilon_cor: float | None = None
+    epsilon_pa: float | None = None
+    epsilon_smooth: float | None = None
+    mu_vac: float = 0.0
+    intensity_fluctuation: float = 0.0
 
     def __init__(self, **data):
         super().__init__(**data)
@@ -100,6 +166,17 @@ class SNSProtocol(Frozen):
         if finite:
             check_range("n_pulses", self.n_pulses, 1e6, 1e18)
         check_range("failure_prob", self.failure_prob, 1e-20, 1e-2)
+        for name in ("epsilon_cor", "epsilon_pa", "epsilon_smooth"):
+            v = getattr(self, name)
+            if v is not None:
+                check_range(name, v, 1e-20, 1e-2)
+        if self.epsilon_total is not None:
+            check_range("epsilon_total", self.epsilon_total, 1e-20, 0.1)
+            given = [n for n in ("epsilon_cor", "epsilon_pa", "epsilon_smooth") if getattr(self, n) is not None]
+            if given:
+                raise InputError(f"epsilon_total is set: leave {', '.join(given)} unset (the engine splits epsilon_total)")
+        check_range("mu_vac", self.mu_vac, 0.0, self.mu_1, hi_open=True)
+        check_range("intensity_fluctuation", self.intensity_fluctuation, 0.0, 0.5, hi_open=True)
 
     @property
     def p_2(self) -> float:
@@ -109,6 +186,17 @@ class SNSProtocol(Frozen):
 def replace(model: Frozen, **update) -> Frozen:
     """Validated copy of a frozen model with some fields replaced (``model_copy`` skips checks)."""
     return type(model)(**{**model.model_dump(), **update})
+
+
+def vacuum_intensity(mu_on: float, im_extinction_dB):
+    """Mean photon number of the "vacuum" (IM at its null): ``mu_on 10^(-ER/10)`` (vectorised).
+
+    ``mu_on`` is the intensity the IM passes at its maximum (the largest sent intensity, usually
+    ``mu_z`` or ``mu_2``); ``im_extinction_dB`` the IM extinction ratio (physics.md 4.3).
+    """
+    check_range("mu_on", mu_on, 0.0, 2.0)
+    check_range("im_extinction_dB", im_extinction_dB, 0.0, 80.0, "dB", lo_open=True)
+    return np.asarray(mu_on, float) * 10 ** (-np.asarray(im_extinction_dB, float) / 10)
 
 
 class ChannelParams(Frozen):
@@ -159,7 +247,159 @@ def arm_transmittance(distance_km, channel: ChannelParams, *, asymmetry=0.0):
 
 
 # ------------------------------------------------------------------------------------------------
-# Statistics
+# Security parameter bookkeeping (plain Python: the counts are structural, not values)
+
+
+def _n_estimates(aopp: bool, mu_vac: float) -> int:
+    """Number of bounded estimates, each failing with probability xi.
+
+    Expected-value bounds of the X-window gains: S_vv (upper and lower), S_10, S_01 (lower),
+    S_20, S_02 (upper), X1 error gain (upper) = 7; with ``mu_vac > 0`` also the gain of all
+    (mu_1, mu_1) windows (upper, for y_11) = 8. Observed lower bounds of the untagged bits n_10,
+    n_01: 2. AOPP (zigzag): untagged pairs (lower), phase flips of the paired bits (upper), phase
+    flips of the parity bits (upper): 3.
+    """
+    return 7 + (1 if mu_vac > 0 else 0) + 2 + (3 if aopp else 0)
+
+
+def security_parameters(proto: SNSProtocol) -> dict:
+    """The epsilons the engine uses for ``proto`` and the composable total (finite size).
+
+    ``eps_tot = eps_cor + eps_sec``, ``eps_sec = 2 eps_hat + eps_PA + n_est xi`` (Jiang et al. 2019,
+    after Tomamichel et al. Nat. Commun. 3, 634 (2012) and Lim et al., PRA 89, 022307 (2014)).
+    Returns ``{"epsilon_total", "epsilon_cor", "epsilon_sec", "epsilon_pa", "epsilon_smooth",
+    "failure_prob_per_estimate", "n_estimates"}`` (all 0 for the asymptotic rate).
+    """
+    n_est = _n_estimates(proto.aopp, proto.mu_vac)
+    if proto.n_pulses is None:
+        return {"epsilon_total": 0.0, "epsilon_cor": 0.0, "epsilon_sec": 0.0, "epsilon_pa": 0.0,
+                "epsilon_smooth": 0.0, "failure_prob_per_estimate": 0.0, "n_estimates": 0}
+    if proto.epsilon_total is not None:
+        share = proto.epsilon_total / (4 + n_est)  # eps_cor + 2 eps_hat + eps_PA + n_est xi
+        cor = pa = smooth = xi = share
+    else:
+        xi = proto.failure_prob
+        cor = proto.epsilon_cor if proto.epsilon_cor is not None else xi
+        pa = proto.epsilon_pa if proto.epsilon_pa is not None else xi
+        smooth = proto.epsilon_smooth if proto.epsilon_smooth is not None else xi
+    sec = 2 * smooth + pa + n_est * xi
+    return {"epsilon_total": cor + sec, "epsilon_cor": cor, "epsilon_sec": sec, "epsilon_pa": pa,
+            "epsilon_smooth": smooth, "failure_prob_per_estimate": xi, "n_estimates": n_est}
+
+
+def protocol_params(proto: SNSProtocol) -> dict:
+    """The numeric parameter dict of :func:`key_rate_jax` for ``proto`` (floats; jax-traceable values)."""
+    sp = security_parameters(proto)
+    return {
+        "mu_z": proto.mu_z, "epsilon": proto.epsilon, "mu_1": proto.mu_1, "mu_2": proto.mu_2,
+        "p_z": proto.p_z, "p_0": proto.p_0, "p_1": proto.p_1, "phase_slice_rad": proto.phase_slice_rad,
+        "ec_efficiency": proto.ec_efficiency, "n_pulses": proto.n_pulses if proto.n_pulses is not None else 1e12,
+        "finite": float(proto.n_pulses is not None), "aopp": float(proto.aopp),
+        "xi": sp["failure_prob_per_estimate"] or 1e-10, "epsilon_cor": sp["epsilon_cor"] or 1e-10,
+        "epsilon_pa": sp["epsilon_pa"] or 1e-10, "epsilon_smooth": sp["epsilon_smooth"] or 1e-10,
+        "mu_vac": proto.mu_vac, "intensity_fluctuation": proto.intensity_fluctuation,
+    }
+
+
+#: Keys of the parameter dict of :func:`key_rate_jax`.
+PARAM_KEYS = ("mu_z", "epsilon", "mu_1", "mu_2", "p_z", "p_0", "p_1", "phase_slice_rad", "ec_efficiency",
+              "n_pulses", "finite", "aopp", "xi", "epsilon_cor", "epsilon_pa", "epsilon_smooth", "mu_vac", "intensity_fluctuation")
+
+
+# ------------------------------------------------------------------------------------------------
+# Statistics (jax, elementwise)
+
+
+def _jnp():
+    from ..models.modes import _ensure_x64
+
+    _ensure_x64()
+    import jax.numpy as jnp
+
+    return jnp
+
+
+_TINY = 1e-250  # below this a count or denominator is treated as zero (safe-gradient branches)
+
+
+def _safe_div(num, den, fallback):
+    """num/den where den > _TINY, else ``fallback``; the unused branch never makes inf or NaN gradients."""
+    jnp = _jnp()
+    ok = den > _TINY
+    return jnp.where(ok, num / jnp.where(ok, den, 1.0), fallback)
+
+
+def _safe_sqrt(x):
+    """sqrt(max(x, 0)) with a finite gradient at 0."""
+    jnp = _jnp()
+    ok = x > _TINY
+    return jnp.where(ok, jnp.sqrt(jnp.where(ok, x, 1.0)), 0.0)
+
+
+_N_NEWTON = 3  # Newton steps from the closed-form start (quadratic convergence: < 1e-12 relative)
+
+
+def _exp_lower(x, beta):
+    """Expectation lower bound x/(1+d1), x[d/(1+d) - ln(1+d)] + beta = 0 (Jiang 2019 Eq. (9), fail exp(-beta)).
+
+    Solved for t = ln(1+d): g(t) = x (1 - e^-t - t) + beta, concave and decreasing, Newton from the
+    closed-form Chernoff start ``x + beta/2 - sqrt(2 beta x + beta^2/4)`` (or t = 1 + beta/x when that is <= 0).
+    """
+    jnp = _jnp()
+    pos = x > _TINY
+    xs = jnp.where(pos, x, 1.0)
+    e0 = xs + beta / 2 - jnp.sqrt(2 * beta * xs + beta**2 / 4)
+    ok = e0 > 1e-6 * xs
+    t = jnp.where(ok, jnp.log(xs / jnp.where(ok, e0, 1.0)), 1 + beta / xs)
+    t = jnp.maximum(t, 1e-12)
+    for _ in range(_N_NEWTON):
+        g = xs * (1 - jnp.exp(-t) - t) + beta
+        dg = -xs * (-jnp.expm1(-t))  # < 0 for t > 0
+        t = jnp.maximum(t - g / dg, 0.5 * t)
+    return jnp.where(pos, xs * jnp.exp(-t), 0.0)
+
+
+def _exp_upper(x, beta):
+    """Expectation upper bound x/(1-d2), x[-d/(1-d) - ln(1-d)] + beta = 0 (Jiang 2019 Eq. (10)).
+
+    For x <= 1 the Poisson-tail form ``x + beta + sqrt(2 x beta)`` is used where it is larger.
+    """
+    jnp = _jnp()
+    pos = x > _TINY
+    xs = jnp.where(pos, x, 1.0)
+    e0 = xs + beta + jnp.sqrt(2 * beta * xs + beta**2)
+    d = jnp.clip(1.0 - xs / e0, 1e-12, 1 - 1e-15)
+    for _ in range(_N_NEWTON):
+        g = xs * (-d / (1 - d) - jnp.log1p(-d)) + beta
+        dg = -xs * d / (1 - d) ** 2
+        d_new = d - g / dg
+        d = jnp.where(d_new >= 1.0, 0.5 * (d + 1.0), jnp.maximum(d_new, 0.5 * d))
+    e_u = jnp.where(pos, xs / (1 - d), 0.0)
+    tiny = jnp.maximum(x, 0.0) + beta + _safe_sqrt(2 * x * beta)
+    return jnp.where(x > 1.0, e_u, jnp.maximum(e_u, tiny))
+
+
+def _obs_lower(e, beta):
+    """Observed-count lower bound from its expectation, ``E - sqrt(2 beta E)`` (lower-tail Chernoff)."""
+    jnp = _jnp()
+    e = jnp.maximum(e, 0.0)
+    return jnp.maximum(e - _safe_sqrt(2 * beta * e), 0.0)
+
+
+def _obs_upper(e, beta):
+    """Observed-count upper bound ``E + beta/2 + sqrt(2 beta E + beta^2/4)`` (exp(-d^2 E/(2+d)) = e^-beta)."""
+    jnp = _jnp()
+    e = jnp.maximum(e, 0.0)
+    return e + beta / 2 + jnp.sqrt(2 * beta * e + beta**2 / 4)
+
+
+def _h2(x):
+    jnp = _jnp()
+    x = jnp.clip(x, 1e-300, 1 - 1e-16)
+    return -(x * jnp.log2(x) + (1 - x) * jnp.log2(1 - x))
+
+
+# numpy wrappers (public; tests and users)
 
 
 def binary_entropy(x):
@@ -168,100 +408,49 @@ def binary_entropy(x):
     return -(x * np.log2(x) + (1 - x) * np.log2(1 - x))
 
 
-def _newton_root(g, dg, d0, lo, hi, n_iter=40):
-    d = np.clip(d0, lo, hi)
-    for _ in range(n_iter):
-        step = g(d) / dg(d)
-        d_new = np.clip(d - step, lo, hi)
-        # safeguard: halfway towards the bound when Newton leaves the bracket
-        d_new = np.where(d_new >= hi, 0.5 * (d + hi), d_new)
-        d_new = np.where(d_new <= lo, 0.5 * (d + lo), d_new)
-        if np.all(np.abs(d_new - d) <= 1e-12 * np.maximum(d, 1e-12)):
-            return d_new
-        d = d_new
-    return d
-
-
-def _chernoff_deltas(x, xi, upper):
-    x = np.maximum(np.asarray(x, float), 1e-300)
-    big = math.log(2.0 / xi)  # -ln(xi/2) > 0
-    d0 = np.sqrt(2 * big / x)
-    if not upper:  # g1(d) = x[d/(1+d) - ln(1+d)] + big, decreasing from big
-        g = lambda d: x * (d / (1 + d) - np.log1p(d)) + big  # noqa: E731
-        dg = lambda d: -x * d / (1 + d) ** 2 - 1e-300  # noqa: E731
-        return _newton_root(g, dg, d0, 1e-300, 1e12)
-    g = lambda d: x * (-d / (1 - d) - np.log1p(-d)) + big  # noqa: E731
-    dg = lambda d: -x * d / (1 - d) ** 2 - 1e-300  # noqa: E731
-    return _newton_root(g, dg, np.minimum(d0, 0.5), 1e-300, 1 - 1e-15)
-
-
 def chernoff_expectation_lower(x, xi):
     """Lower bound ``E_L = x/(1+d1)`` on the expectation of a count observed as ``x``.
 
-    Multiplicative Chernoff bound as used by Jiang et al., PRApplied 12, 024061 (2019), Eq. (9)
-    (after Zhang et al., PRA 95, 012333 (2017)): ``[e^d1/(1+d1)^(1+d1)]^(x/(1+d1)) = xi/2``.
-    Fails with probability <= xi/2. Vectorised (safeguarded Newton); x >= 0.
+    Multiplicative Chernoff bound of Jiang et al., PRApplied 12, 024061 (2019), Eq. (9) (after Zhang
+    et al., PRA 95, 012333 (2017)): ``[e^d1/(1+d1)^(1+d1)]^(x/(1+d1)) = xi``; fails with probability
+    <= xi. Vectorised (fixed Newton steps in jax).
     """
-    x = np.maximum(np.asarray(x, float), 0.0)
-    d1 = _chernoff_deltas(x, xi, upper=False)
-    return np.where(x > 0, x / (1 + d1), 0.0)
+    return np.asarray(_exp_lower(_jnp().asarray(np.asarray(x, float)), math.log(1 / xi)))
 
 
 def chernoff_expectation_upper(x, xi):
-    """Upper bound ``E_U = x/(1-d2)``, ``[e^-d2/(1-d2)^(1-d2)]^(x/(1-d2)) = xi/2`` (Jiang 2019 Eq. (10)).
-
-    For x <= 1 the Poisson-tail form ``x + ln(2/xi) + sqrt(2 x ln(2/xi))`` is used (it is larger).
-    """
-    x = np.maximum(np.asarray(x, float), 0.0)
-    d2 = _chernoff_deltas(x, xi, upper=True)
-    e_u = x / (1 - d2)
-    big = math.log(2 / xi)
-    tiny = x + big + np.sqrt(2 * x * big)
-    return np.where(x > 1.0, e_u, np.maximum(e_u, tiny))
+    """Upper bound ``E_U = x/(1-d2)``, ``[e^-d2/(1-d2)^(1-d2)]^(x/(1-d2)) = xi`` (Jiang 2019 Eq. (10))."""
+    return np.asarray(_exp_upper(_jnp().asarray(np.asarray(x, float)), math.log(1 / xi)))
 
 
 def chernoff_expectation_bounds(x, xi):
-    """(E_L, E_U): :func:`chernoff_expectation_lower` and :func:`chernoff_expectation_upper`."""
+    """(E_L, E_U), each failing with probability <= xi."""
     return chernoff_expectation_lower(x, xi), chernoff_expectation_upper(x, xi)
 
 
 def chernoff_observed_lower(expected, xi):
-    """Lower bound on an observed count given its expectation: ``E - sqrt(2 E ln(1/xi))`` (>= 0).
-
-    Lower-tail Chernoff bound P(X <= (1-d)E) <= exp(-d^2 E / 2), failure probability xi.
-    """
-    e = np.maximum(np.asarray(expected, float), 0.0)
-    return np.maximum(e - np.sqrt(2 * e * math.log(1 / xi)), 0.0)
+    """Lower bound on an observed count given its expectation: ``E - sqrt(2 E ln(1/xi))`` (>= 0)."""
+    return np.asarray(_obs_lower(_jnp().asarray(np.asarray(expected, float)), math.log(1 / xi)))
 
 
-def sampling_deviation(n, k, lam, eps):
-    """Random-sampling (without replacement) deviation gamma^U(n, k, lambda, eps).
-
-    The phase-flip rate of the n untagged Z bits exceeds that of the k X1 single-photon events
-    (rate lambda) by at most gamma^U, except with probability eps. Jiang et al. PRApplied 12,
-    024061 (2019), Eq. (13) (after Yin et al. / Fung et al.):
-    gamma^U = [(1-2 lam) A G/(n+k) + sqrt(A^2 G^2/(n+k)^2 + 4 lam (1-lam) G)] / (2 + 2 A^2 G/(n+k)^2),
-    A = max(n, k), G = (n+k)/(n k) ln[(n+k)/(2 pi n k lam (1-lam) eps^2)].
-    """
-    n = np.maximum(np.asarray(n, float), 1.0)
-    k = np.maximum(np.asarray(k, float), 1.0)
-    lam = np.clip(np.asarray(lam, float), 1e-12, 0.5)
-    a = np.maximum(n, k)
-    s = n + k
-    g = s / (n * k) * np.log(s / (2 * math.pi * n * k * lam * (1 - lam) * eps**2))
-    g = np.maximum(g, 0.0)
-    num = (1 - 2 * lam) * a * g / s + np.sqrt(a**2 * g**2 / s**2 + 4 * lam * (1 - lam) * g)
-    return num / (2 + 2 * a**2 * g / s**2)
+def chernoff_observed_upper(expected, xi):
+    """Upper bound on an observed count given its expectation: ``E + b/2 + sqrt(2 b E + b^2/4)``, b = ln(1/xi)."""
+    return np.asarray(_obs_upper(_jnp().asarray(np.asarray(expected, float)), math.log(1 / xi)))
 
 
 # ------------------------------------------------------------------------------------------------
 # Gains (expected detection probabilities per window), exact for threshold detectors
 
+# Gauss-Legendre nodes for the phase-slice average (10 nodes: < 1e-12 relative for D <= pi and
+# mean photon numbers <= 2, checked against 64 nodes in the tests)
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(10)
+
 
 def _one_click(i_l, i_r, pd):
     """P(exactly one of two detectors clicks) for Poissonian mean photon numbers i_l, i_r."""
+    jnp = _jnp()
     q = 1 - pd
-    return q * (np.exp(-i_l) + np.exp(-i_r)) - 2 * q * q * np.exp(-(i_l + i_r))
+    return q * (jnp.exp(-i_l) + jnp.exp(-i_r)) - 2 * q * q * jnp.exp(-(i_l + i_r))
 
 
 def _one_click_random_phase(ia, ib, pd, vis):
@@ -270,109 +459,128 @@ def _one_click_random_phase(ia, ib, pd, vis):
     ia = eta_a mu_a, ib = eta_b mu_b arrive at a 50:50 beamsplitter with fringe visibility vis:
     I_{L,R} = (ia+ib)/2 +- vis sqrt(ia ib) cos(delta); <exp(-I_L)>_delta = exp(-(ia+ib)/2) I0(x).
     """
+    jnp = _jnp()
+    from jax.scipy.special import i0e
+
     q = 1 - pd
-    x = vis * np.sqrt(ia * ib)
-    avg = np.exp(-(ia + ib) / 2 + x) * i0e(x)  # exp(-m) I0(x) = exp(-m + x) i0e(x)
-    return 2 * q * avg - 2 * q * q * np.exp(-(ia + ib))
-
-
-# Gauss-Legendre nodes for the phase-slice average (16 nodes: exact to < 1e-12 for D <= pi)
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
+    x = vis * _safe_sqrt(ia * ib)
+    avg = jnp.exp(-(ia + ib) / 2 + x) * i0e(x)  # exp(-m) I0(x) = exp(-m + x) i0e(x)
+    return 2 * q * avg - 2 * q * q * jnp.exp(-(ia + ib))
 
 
 def _x1_slice(ia, ib, pd, vis, dslice):
     """(gain, error gain) of X1 windows whose relative phase passes the slice |delta| <= D/2."""
-    w = _GL_W / 2  # average weight
-    sh = np.broadcast_shapes(np.shape(ia), np.shape(ib), np.shape(pd), np.shape(vis), np.shape(dslice))
-    ia, ib, pd, vis, dslice = (
-        np.broadcast_to(np.asarray(v, float), sh)[..., None] for v in (ia, ib, pd, vis, dslice)
-    )
-    d = (dslice / 2) * _GL_X  # nodes on [-D/2, D/2]
-    amp = vis * np.sqrt(ia * ib) * np.cos(d)
-    m = (ia + ib) / 2
-    i_right, i_wrong = m + amp, m - amp
-    q = 1 - pd
-    p_right_only = (1 - q * np.exp(-i_right)) * q * np.exp(-i_wrong)
-    p_wrong_only = (1 - q * np.exp(-i_wrong)) * q * np.exp(-i_right)
-    t = np.sum(w * (p_right_only + p_wrong_only), axis=-1)
-    err = np.sum(w * p_wrong_only, axis=-1)
-    return t, err
+    jnp = _jnp()
+    w = jnp.asarray(_GL_W / 2)
+    col = lambda x: jnp.asarray(x)[..., None]
+    cosd = jnp.cos(col(dslice) / 2 * jnp.asarray(_GL_X))  # on the slice's own (usually scalar) shape
+    amp = col(vis * _safe_sqrt(ia * ib)) * cosd
+    m = col((ia + ib) / 2)
+    q = col(1 - pd)
+    e_right, e_wrong = jnp.exp(-(m + amp)), jnp.exp(-(m - amp))
+    p_right_only = (1 - q * e_right) * q * e_wrong
+    p_wrong_only = (1 - q * e_wrong) * q * e_right
+    return jnp.sum(w * (p_right_only + p_wrong_only), axis=-1), jnp.sum(w * p_wrong_only, axis=-1)
 
 
-def gains(eta_a, eta_b, p_dark, e_d, proto: SNSProtocol) -> dict:
-    """Expected per-window gains of every window class (vectorised over the channel inputs).
+def _gains_jax(ea, eb, pd, ed, p, leaky: bool = True) -> dict:
+    """Expected per-window gains of every window class (nominal intensities).
 
-    Keys: ``S_nn, S_sn, S_ns, S_ss`` (Z windows: n = not sending, s = sending, Alice first),
-    ``S_00``, ``S_k0`` / ``S_0k`` for k = 1, 2 (X windows with one party sending vacuum),
-    ``T_X1, M_X1`` (X1 windows passing the slice: gain and error gain), ``s10, s01`` (true
-    single-photon yields, for checking the decoy bounds).
+    ``leaky=False`` (structural: ``mu_vac == 0``) uses the exact single-sender form without the
+    Bessel average for the windows where one party sends vacuum (same values, cheaper).
     """
-    return _gains(eta_a, eta_b, p_dark, e_d, proto.mu_z, proto.mu_1, proto.mu_2, proto.phase_slice_rad)
+    jnp = _jnp()
+    vis = 1 - 2 * ed
+    mz, m1, m2, v = p["mu_z"], p["mu_1"], p["mu_2"], p["mu_vac"]
 
+    def two(a, b):
+        if not leaky and (a is v or b is v):
+            i = ea * a + eb * b  # one sender (the other term is zero): a 50:50 split, no interference
+            return _one_click(i / 2, i / 2, pd)
+        return _one_click_random_phase(ea * a, eb * b, pd, vis)
 
-def _gains(eta_a, eta_b, p_dark, e_d, mz, m1, m2, dslice) -> dict:
-    pd = np.asarray(p_dark, float)
-    vis = 1 - 2 * np.asarray(e_d, float)
-    ea, eb = np.asarray(eta_a, float), np.asarray(eta_b, float)
-    z = 0.0 * ea * eb * pd * vis
-    one = lambda ia: _one_click(ia / 2 + z, ia / 2 + z, pd)  # noqa: E731 (single sender)
+    sh = jnp.broadcast_shapes(*(jnp.shape(z) for z in (ea, eb, pd, ed, mz, m1, m2, v, p["phase_slice_rad"])))
+    bc = lambda z: jnp.broadcast_to(z, sh)
     g = {
-        "S_nn": _one_click(z, z, pd),
-        "S_sn": one(ea * mz),
-        "S_ns": one(eb * mz),
-        "S_ss": _one_click_random_phase(ea * mz + z, eb * mz + z, pd, vis),
-        "S_00": _one_click(z, z, pd),
-        "S_10": one(ea * m1),
-        "S_20": one(ea * m2),
-        "S_01": one(eb * m1),
-        "S_02": one(eb * m2),
+        "S_nn": two(v, v), "S_sn": two(mz, v), "S_ns": two(v, mz), "S_ss": two(mz, mz),
+        "S_10": two(m1, v), "S_20": two(m2, v), "S_01": two(v, m1), "S_02": two(v, m2), "S_11": two(m1, m1),
     }
-    g["T_X1"], g["M_X1"] = _x1_slice(ea * m1 + z, eb * m1 + z, pd, vis, dslice)
-    g["s10"] = ea * (1 - pd) + (1 - ea) * 2 * pd * (1 - pd)
-    g["s01"] = eb * (1 - pd) + (1 - eb) * 2 * pd * (1 - pd)
+    g["S_00"] = g["S_nn"]  # the not-sending state is the vacuum decoy
+    g = {k: bc(x) for k, x in g.items()}
+    g["T_X1"], g["M_X1"] = (bc(x) for x in _x1_slice(ea * m1, eb * m1, pd, vis, p["phase_slice_rad"]))
+    g["s10"] = bc(ea * (1 - pd) + (1 - ea) * 2 * pd * (1 - pd))
+    g["s01"] = bc(eb * (1 - pd) + (1 - eb) * 2 * pd * (1 - pd))
     return g
 
 
+def gains(eta_a, eta_b, p_dark, e_d, proto: SNSProtocol) -> dict:
+    """Expected per-window gains of every window class (numpy arrays, broadcast over the channel).
+
+    Keys: ``S_nn, S_sn, S_ns, S_ss`` (Z windows: n = not sending, s = sending, Alice first),
+    ``S_00`` (both "vacuum"), ``S_k0`` / ``S_0k`` for k = 1, 2 (X windows with one party sending
+    ``mu_k`` and the other the vacuum decoy), ``S_11`` (all (mu_1, mu_1) windows), ``T_X1, M_X1``
+    (X1 windows passing the slice: gain and error gain), ``s10, s01`` (true single-photon yields, for
+    checking the decoy bounds).
+    """
+    jnp = _jnp()
+    p = {k: jnp.asarray(float(v)) for k, v in protocol_params(proto).items()}
+    args = [jnp.asarray(np.asarray(a, float)) for a in (eta_a, eta_b, p_dark, e_d)]
+    return {k: np.asarray(v) for k, v in _gains_jax(*args, p).items()}
+
+
+# ------------------------------------------------------------------------------------------------
+# Key rate (jax core)
+
+
 class KeyRateResult(NamedTuple):
-    """Arrays (broadcast shape of the channel inputs) describing one key-rate evaluation."""
+    """Arrays (broadcast shape of the channel inputs) describing one key-rate evaluation.
+
+    With AOPP, ``qber_z``, ``e1_phase_upper`` and ``n1_fraction`` are post-pairing quantities (of the
+    surviving bits / untagged pairs) and ``qber_z_raw``, ``e1_phase_upper_raw`` the raw ones; without
+    AOPP the two coincide.
+    """
 
     key_rate: np.ndarray  # secure bits per sent pulse pair, >= 0
-    qber_z: np.ndarray  # bit-flip error rate of Z effective events (after AOPP if enabled)
+    qber_z: np.ndarray  # bit-flip error rate of the Z bits used for the key (after AOPP if enabled)
     qber_x: np.ndarray  # error rate of X1 windows passing the phase slice
     s1_lower: np.ndarray  # lower bound of the single-photon yield s1 = (s10 + s01)/2
-    e1_phase_upper: np.ndarray  # upper bound of the phase-flip rate of untagged bits
-    n1_fraction: np.ndarray  # untagged Z bits per pulse pair (lower bound)
+    e1_phase_upper: np.ndarray  # upper bound of the phase-flip rate of the untagged bits (pairs with AOPP)
+    n1_fraction: np.ndarray  # untagged Z bits (untagged pairs with AOPP) per pulse pair (lower bound)
     gain_z: np.ndarray  # effective Z events per pulse pair (before AOPP)
+    qber_z_raw: np.ndarray | None = None  # bit-flip error rate of all effective Z events (before AOPP)
+    e1_phase_upper_raw: np.ndarray | None = None  # phase-flip upper bound of the untagged bits (before AOPP)
+    gain_z_after_aopp: np.ndarray | None = None  # surviving bits per pulse pair (= gain_z without AOPP)
+    epsilon_total: np.ndarray | None = None  # composable security parameter (0 for the asymptotic rate)
 
 
-def _decoy_s1(m1, m2, s_1, s_2, s_0):
-    """s1 >= [mu2^2 e^mu1 S_1 - mu1^2 e^mu2 S_2 - (mu2^2 - mu1^2) S_0] / (mu1 mu2 (mu2 - mu1)).
+def _decoy_y1(a0, a1, a2, s0_u, s1_l, s2_u):
+    """Y_1 >= [(a2^2-a0^2) e^a1 S_1 - (a1^2-a0^2) e^a2 S_2 - (a2^2-a1^2) e^a0 S_0] / ((a1-a0)(a2-a0)(a2-a1)).
 
-    Yu et al. Sci. Rep. 9, 3080 (2019), Eq. (5) (the vacuum + weak decoy bound of Ma et al.,
-    PRA 72, 012326 (2005), valid for any 0 < mu1 < mu2). S_k: gain of the one-party-sends-mu_k
-    windows (lower bound for S_1, upper bounds for S_2 and S_0 in the finite-size case).
+    Three-intensity decoy bound with weakest intensity a0 >= 0 (Ma et al., PRA 72, 012326 (2005);
+    for a0 = 0 it is Yu et al., Sci. Rep. 9, 3080 (2019), Eq. (5)).
     """
-    return (m2**2 * np.exp(m1) * s_1 - m1**2 * np.exp(m2) * s_2 - (m2**2 - m1**2) * s_0) / (
-        m1 * m2 * (m2 - m1)
-    )
+    jnp = _jnp()
+    num = (a2**2 - a0**2) * jnp.exp(a1) * s1_l - (a1**2 - a0**2) * jnp.exp(a2) * s2_u - (a2**2 - a1**2) * jnp.exp(a0) * s0_u
+    return num / ((a1 - a0) * (a2 - a0) * (a2 - a1))
 
 
-def _key_rate_core(ea, eb, pd, ed, proto: SNSProtocol) -> KeyRateResult:
-    """Unchecked key rate (see :func:`key_rate_detailed`). Shapes broadcast."""
-    return _rate_arrays(
-        ea, eb, pd, ed,
-        mz=proto.mu_z, eps=proto.epsilon, m1=proto.mu_1, m2=proto.mu_2,
-        pz=proto.p_z, p0=proto.p_0, p1=proto.p_1, dsl=proto.phase_slice_rad,
-        f=proto.ec_efficiency, n_pulses=proto.n_pulses, xi=proto.failure_prob, aopp=proto.aopp,
-    )
+def _engine(ea, eb, pd, ed, p: dict, *, leaky: bool = True) -> dict:
+    """The key rate and its by-products; pure jax, every numeric protocol value may be an array.
 
-
-def _rate_arrays(ea, eb, pd, ed, *, mz, eps, m1, m2, pz, p0, p1, dsl, f, n_pulses, xi, aopp):
-    """Key rate with every numeric protocol parameter allowed to be an array (for the optimiser)."""
-    g = _gains(ea, eb, pd, ed, mz, m1, m2, dsl)
+    ``p["finite"]`` and ``p["aopp"]`` (0 or 1) select the finite-size and AOPP analyses as traced
+    values (both branches are computed and one is selected, so one compiled program serves every
+    protocol); ``leaky=False`` declares ``mu_vac == 0`` (structural; cheaper gains, identical values).
+    """
+    jnp = _jnp()
+    fin, ao = jnp.asarray(p["finite"]) > 0.5, jnp.asarray(p["aopp"]) > 0.5
+    sel = jnp.where
+    g = _gains_jax(ea, eb, pd, ed, p, leaky)
+    mz, eps, m1, m2, v = p["mu_z"], p["epsilon"], p["mu_1"], p["mu_2"], p["mu_vac"]
+    pz, p0, p1, dsl, f = p["p_z"], p["p_0"], p["p_1"], p["phase_slice_rad"], p["ec_efficiency"]
+    dl = p["intensity_fluctuation"]
     p2 = 1.0 - p0 - p1
-    finite = n_pulses is not None
-    n = float(n_pulses) if finite else 1.0
+    n = p["n_pulses"]  # the asymptotic rate is scale-free: the same n serves both branches
+    beta = jnp.log(1.0 / p["xi"])
 
     # --- Z windows (per pulse pair, times n): n_ab = events with Alice a, Bob b
     zz = n * pz * pz
@@ -381,63 +589,125 @@ def _rate_arrays(ea, eb, pd, ed, *, mz, eps, m1, m2, pz, p0, p1, dsl, f, n_pulse
     n_ns = zz * eps * (1 - eps) * g["S_ns"]
     n_ss = zz * eps * eps * g["S_ss"]
     n_t = n_nn + n_sn + n_ns + n_ss
-    e_z = (n_nn + n_ss) / np.maximum(n_t, 1e-300)
+    e_z = _safe_div(n_nn + n_ss, n_t, 0.5)
 
-    # --- X windows: numbers of windows of each class and their counts
+    # --- X windows: numbers of windows of each class and their (expected-value) bounded gains
     xx = n * (1 - pz) ** 2
-    N_00, N_10, N_20 = xx * p0 * p0, xx * p1 * p0, xx * p2 * p0
-    N_x1 = xx * p1 * p1 * dsl / np.pi  # both mu_1 and passing the slice (0 or pi)
-    if finite:
-        lo = lambda c, N: chernoff_expectation_lower(c, xi) / N  # noqa: E731
-        hi = lambda c, N: chernoff_expectation_upper(c, xi) / N  # noqa: E731
-        S00_u, S00_l = hi(N_00 * g["S_00"], N_00), lo(N_00 * g["S_00"], N_00)
-        S10_l, S20_u = lo(N_10 * g["S_10"], N_10), hi(N_20 * g["S_20"], N_20)
-        S01_l, S02_u = lo(N_10 * g["S_01"], N_10), hi(N_20 * g["S_02"], N_20)
-        M_u = hi(N_x1 * g["M_X1"], N_x1)
-    else:
-        S00_u = S00_l = g["S_00"]
-        S10_l, S20_u, S01_l, S02_u = g["S_10"], g["S_20"], g["S_01"], g["S_02"]
-        M_u = g["M_X1"]
-    s10_l = np.maximum(_decoy_s1(m1, m2, S10_l, S20_u, S00_u), 0.0)
-    s01_l = np.maximum(_decoy_s1(m1, m2, S01_l, S02_u, S00_u), 0.0)
-    s1_l = 0.5 * (s10_l + s01_l)
+    N_00, N_10, N_20, N_11 = xx * p0 * p0, xx * p1 * p0, xx * p2 * p0, xx * p1 * p1
+    N_x1 = N_11 * dsl / np.pi  # both mu_1 and passing the slice (0 or pi)
+    lo = lambda x, N: sel(fin, _safe_div(_exp_lower(N * x, beta), N, 0.0), x)
+    hi = lambda x, N: sel(fin, _safe_div(_exp_upper(N * x, beta), N, 1.0), x)
+    S00_u, S00_l = hi(g["S_00"], N_00), lo(g["S_00"], N_00)
+    S10_l, S20_u, S01_l, S02_u = lo(g["S_10"], N_10), hi(g["S_20"], N_20), lo(g["S_01"], N_10), hi(g["S_02"], N_20)
+    S11_u = hi(g["S_11"], N_11)
+    M_u = hi(g["M_X1"], N_x1)
 
-    # --- phase-flip bound from X1 windows (Yu et al. 2019 Eq. (6)):
-    # e1 <= [T_X1 E_X1 - e^{-2 mu1} S_00 / 2] / (2 mu1 e^{-2 mu1} s1)
-    p1ph = 2 * m1 * np.exp(-2 * m1)
-    e1 = (M_u - np.exp(-2 * m1) * S00_l / 2) / np.maximum(p1ph * s1_l, 1e-300)
-    e1 = np.clip(e1, 0.0, 0.5)
-    y1 = zz * eps * (1 - eps) * mz * np.exp(-mz)  # untagged-photon windows per kind
-    n10, n01 = y1 * s10_l, y1 * s01_l
-    if finite:
-        n10, n01 = chernoff_observed_lower(n10, xi), chernoff_observed_lower(n01, xi)
-        k_x1 = N_x1 * p1ph * s1_l
-        e1 = np.clip(e1 + sampling_deviation(n10 + n01, k_x1, e1, xi), 0.0, 0.5)
+    # --- decoy bounds at the worst corner of the intensity intervals mu (1 +- delta)
+    cn = jnp.asarray([[a, b, c] for a in (-1.0, 1.0) for b in (-1.0, 1.0) for c in (-1.0, 1.0)])
+    cn = cn.reshape((8,) + (1,) * jnp.ndim(S00_u) + (3,))  # corners on a leading axis (one trace)
+    a0, a1, a2 = v * (1 + cn[..., 0] * dl), m1 * (1 + cn[..., 1] * dl), m2 * (1 + cn[..., 2] * dl)
+    y1a = jnp.min(_decoy_y1(a0, a1, a2, S00_u, S10_l, S20_u), axis=0)
+    y1b = jnp.min(_decoy_y1(a0, a1, a2, S00_u, S01_l, S02_u), axis=0)
+    v_hi, m1_lo, m1_hi = v * (1 + dl), m1 * (1 - dl), m1 * (1 + dl)
+    y11_u = jnp.minimum(jnp.exp(2 * m1_hi) * S11_u / m1_lo**2, 1.0)  # all (mu_1, mu_1) windows
+    # y_10 from Y_1 of (Alice 1 photon, Bob "vacuum" v): e^v Y_1 = y_10 + v y_11 + sum_{l>=2} v^l/l! y_1l
+    corr = v_hi * y11_u + (jnp.exp(v_hi) - 1 - v_hi)
+    s10_l = jnp.maximum(jnp.exp(v * (1 - dl)) * y1a - corr, 0.0)
+    s01_l = jnp.maximum(jnp.exp(v * (1 - dl)) * y1b - corr, 0.0)
+    s1_l = 0.5 * (s10_l + s01_l)
+    y00_l = jnp.maximum(jnp.exp(2 * v * (1 - dl)) * (S00_l - (1 - jnp.exp(-2 * v_hi))), 0.0)
+
+    # --- phase-flip bound from X1 windows (Yu et al. 2019 Eq. (6)), expected values:
+    # e1 <= [M_X1 - e^{-2 mu1} y_00 / 2] / (2 mu1 e^{-2 mu1} s1)
+    p1ph = jnp.minimum(2 * m1_lo * jnp.exp(-2 * m1_lo), 2 * m1_hi * jnp.exp(-2 * m1_hi))
+    e1 = _safe_div(M_u - jnp.exp(-2 * m1_hi) * y00_l / 2, p1ph * s1_l, 0.5)
+    e1 = jnp.clip(e1, 0.0, 0.5)
+    mz_lo, mz_hi = mz * (1 - dl), mz * (1 + dl)
+    pz1 = jnp.minimum(mz_lo * jnp.exp(-mz_lo), mz_hi * jnp.exp(-mz_hi)) * jnp.exp(-v_hi)
+    y1 = zz * eps * (1 - eps) * pz1  # untagged-photon windows per kind (single photon + true vacuum)
+    n10 = sel(fin, _obs_lower(y1 * s10_l, beta), y1 * s10_l)
+    n01 = sel(fin, _obs_lower(y1 * s01_l, beta), y1 * s01_l)
     n1 = n10 + n01
 
-    if aopp:
-        # Actively odd-parity pairing (Xu, Yu, Jiang, Hu & Wang, PRA 101, 042330 (2020)), derived
-        # here for expected counts: Bob pairs a "not sent" (bit 1) event with a "sent" (bit 0) one;
-        # a pair survives when Alice's parity is odd too. Survivors: (sn, ns) correct, (nn, ss) error.
-        n_b1, n_b0 = n_sn + n_nn, n_ns + n_ss
-        n_g = np.minimum(n_b1, n_b0)
-        den = np.maximum(n_b1 * n_b0, 1e-300)
-        n_t_eff = n_g * (n_sn * n_ns + n_nn * n_ss) / den
-        e_z = n_g * n_nn * n_ss / den / np.maximum(n_t_eff, 1e-300)
-        n1 = n_g * n10 * n01 / den  # both bits of the pair untagged
-        if finite:
-            n1 = chernoff_observed_lower(n1, xi)
-        e1 = 2 * e1 * (1 - e1)  # phase error of the parity bit of two untagged bits
-    else:
-        n_t_eff = n_t
+    # --- AOPP: Bob pairs a "not sent" (bit 1) event with a "sent" (bit 0) one; a pair survives when
+    # Alice's parity is odd too. Survivors: (sn, ns) correct, (nn, ss) error.
+    n_b1, n_b0 = n_sn + n_nn, n_ns + n_ss
+    n_g = jnp.minimum(n_b1, n_b0)
+    den = n_b1 * n_b0
+    n_t_ao = _safe_div(n_g * (n_sn * n_ns + n_nn * n_ss), den, 0.0)
+    e_z_ao = _safe_div(_safe_div(n_g * n_nn * n_ss, den, 0.0), n_t_ao, 0.5)
+    n1p_exp = _safe_div(n_g * n10 * n01, den, 0.0)  # untagged pairs (both bits untagged), random pairing
+    # zigzag (finite): untagged pairs -> the phase flips of their 2 n1' bits -> of their parity bits
+    n1p = sel(fin, _obs_lower(n1p_exp, beta), n1p_exp)
+    e_b = jnp.minimum(_safe_div(_obs_upper(2 * n1p * e1, beta), 2 * n1p, 0.5), 0.5)
+    e1_ao_fin = jnp.minimum(_safe_div(_obs_upper(n1p * 2 * e_b * (1 - e_b), beta), n1p, 0.5), 0.5)
+    e1_ao = sel(fin, e1_ao_fin, 2 * e1 * (1 - e1))  # asymptotic: parity bit of two untagged bits
+    n_t_eff, e_z_eff = sel(ao, n_t_ao, n_t), sel(ao, e_z_ao, e_z)
+    e1_eff, n1_eff = sel(ao, e1_ao, e1), sel(ao, n1p, n1)
 
-    key = n1 * (1 - binary_entropy(e1)) - f * n_t_eff * binary_entropy(e_z)
-    if finite:
-        key = key - math.log2(2 / xi) - 2 * math.log2(1 / (math.sqrt(2) * xi * xi))
-    rate = np.maximum(key / n, 0.0)
-    rate = np.where(np.isfinite(rate), rate, 0.0)
-    qx = g["M_X1"] / np.maximum(g["T_X1"], 1e-300)
-    return KeyRateResult(rate, e_z, qx, s1_l, e1, n1 / n, n_t / n)
+    key = n1_eff * (1 - _h2(e1_eff)) - f * n_t_eff * _h2(e_z_eff)
+    logs = jnp.log2(2 / p["epsilon_cor"]) + 2 * jnp.log2(1 / (math.sqrt(2) * p["epsilon_pa"] * p["epsilon_smooth"]))
+    key = key - sel(fin, logs, 0.0)
+    rate = jnp.maximum(key / n, 0.0)
+    rate = jnp.where(jnp.isfinite(rate), rate, 0.0)
+    qx = _safe_div(g["M_X1"], g["T_X1"], 0.5)
+    return {"key_rate": rate, "qber_z": e_z_eff, "qber_x": qx, "s1_lower": s1_l, "e1_phase_upper": e1_eff,
+            "n1_fraction": n1_eff / n, "gain_z": n_t / n, "qber_z_raw": e_z, "e1_phase_upper_raw": e1,
+            "gain_z_after_aopp": n_t_eff / n}
+
+
+def key_rate_jax(eta_a, eta_b, p_dark, e_d, params: dict, *, aopp: bool | None = None, finite: bool | None = None,
+                 leaky_vacuum: bool = True):
+    """Key rate (bits per pulse pair) as a pure, differentiable jax function.
+
+    ``params``: dict with the keys of :data:`PARAM_KEYS` (:func:`protocol_params` builds it from an
+    :class:`SNSProtocol`); every value may be a jax scalar or array broadcasting with the channel
+    arrays. ``aopp`` / ``finite`` (optional) override ``params["aopp"]`` / ``params["finite"]``.
+    No input checks (traced code): the caller keeps 0 <= eta <= 1, 0 <= p_dark < 0.1, 0 <= e_d < 0.5
+    and the protocol ranges. ``leaky_vacuum=False`` declares ``params["mu_vac"] == 0`` (faster; no
+    gradient in mu_vac).
+    """
+    p = dict(params)
+    if aopp is not None:
+        p["aopp"] = float(aopp)
+    if finite is not None:
+        p["finite"] = float(finite)
+    return _engine(eta_a, eta_b, p_dark, e_d, p, leaky=leaky_vacuum)["key_rate"]
+
+
+@functools.cache
+def _compiled(leaky: bool):
+    import jax
+
+    _jnp()
+    return jax.jit(functools.partial(_engine, leaky=leaky))
+
+
+def _bucket(n: int, minimum: int = 256) -> int:
+    """Padded batch size: the next power of two, at least ``minimum`` (a Monte Carlo compiles O(log N)
+    programs; every small batch, as for the CLI and a network of a few pairs, shares one program)."""
+    return max(minimum, 1 << max(n - 1, 0).bit_length())
+
+
+def _run(eta_a, eta_b, p_dark, e_d, proto: SNSProtocol, params: dict | None = None) -> KeyRateResult:
+    """Evaluate the compiled engine on broadcast, power-of-two padded 1-D batches."""
+    jnp = _jnp()
+    arrs = [np.asarray(a, float) for a in (eta_a, eta_b, p_dark, e_d)]
+    pv = {k: np.asarray(v, float) for k, v in (params or protocol_params(proto)).items()}
+    shape = np.broadcast_shapes(*(a.shape for a in arrs), *(a.shape for a in pv.values()))
+    size = int(np.prod(shape)) if shape else 1
+    m = _bucket(size)
+
+    def flat(a):
+        a = np.broadcast_to(a, shape).reshape(-1)
+        return np.concatenate([a, np.repeat(a[-1:], m - size)]) if m > size else np.ascontiguousarray(a)
+
+    scalar_p = all(a.ndim == 0 for a in pv.values())
+    p = {k: jnp.asarray(a if scalar_p else flat(a)) for k, a in pv.items()}
+    out = _compiled(bool(proto.mu_vac > 0))(*(jnp.asarray(flat(a)) for a in arrs), p)
+    res = {k: np.asarray(v)[:size].reshape(shape) for k, v in out.items()}
+    eps = security_parameters(proto)["epsilon_total"]
+    return KeyRateResult(**res, epsilon_total=np.full(shape, eps))
 
 
 def _check_channel(eta_a, eta_b, p_dark, e_d) -> None:
@@ -448,18 +718,17 @@ def _check_channel(eta_a, eta_b, p_dark, e_d) -> None:
 
 
 def key_rate_detailed(eta_a, eta_b, p_dark, e_d, proto: SNSProtocol | None = None) -> KeyRateResult:
-    """SNS-TF-QKD key rate with its by-products (vectorised numpy over the channel inputs).
+    """SNS-TF-QKD key rate with its by-products (numpy arrays broadcast over the channel inputs).
 
-    Finite size (``proto.n_pulses`` set; Jiang et al. PRApplied 12, 024061 (2019), Eq. (14)):
-    ``N_f = n1 [1 - H(e1^ph)] - f n_t H(E_Z) - log2(2/eps_cor) - 2 log2(1/(sqrt2 eps_PA eps_hat))``,
-    rate ``N_f / N``, with all failure probabilities = ``failure_prob``; n1, e1^ph from the decoy
-    bounds of Yu et al. 2019 (Eqs. (5)-(6)) with Chernoff-bounded counts and the random-sampling
-    deviation. Asymptotic (``n_pulses=None``, Wang, Yu & Hu 2018 Eq. (7)): the same without the
-    statistical terms. ``proto.aopp`` enables actively odd-parity pairing (Xu et al. 2020).
+    Finite size (``proto.n_pulses`` set) in the expected-value framework of Jiang et al. 2019 (see the
+    module docstring); asymptotic (``n_pulses=None``, Wang, Yu & Hu 2018 Eq. (7)): the same without
+    the statistical terms. ``proto.aopp`` enables actively odd-parity pairing (Xu et al. 2020) with the
+    zigzag finite-size estimate (Jiang et al. 2020). ``epsilon_total`` of the result is the composable
+    security parameter (:func:`security_parameters`).
     """
     proto = proto or SNSProtocol()
     _check_channel(eta_a, eta_b, p_dark, e_d)
-    return _key_rate_core(eta_a, eta_b, p_dark, e_d, proto)
+    return _run(eta_a, eta_b, p_dark, e_d, proto)
 
 
 def key_rate(eta_a, eta_b, p_dark, e_d, proto: SNSProtocol | None = None) -> np.ndarray:
@@ -474,5 +743,3 @@ def key_rate_vs_distance(
     channel = channel or ChannelParams()
     ea, eb = arm_transmittance(distance_km, channel, asymmetry=asymmetry)
     return key_rate_detailed(ea, eb, channel.p_dark, channel.e_d, proto)
-
-
