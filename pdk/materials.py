@@ -49,6 +49,8 @@ __all__ = [
     "ingaasp_y_from_bandgap",
     "get_material",
     "MATERIALS",
+    "ThermalProperties",
+    "SIO2_THERMAL",
 ]
 
 ArrayLike = float | np.ndarray
@@ -172,6 +174,24 @@ def ingaasp(lambda_g_um: float) -> Material:
 
 
 MATERIALS: dict[str, Material] = {m.name: m for m in (si3n4, sio2, inp, bcb, air)}
+
+
+@dataclass(frozen=True)
+class ThermalProperties:
+    """Thermal constants of a material at room temperature (for thermo-refractive noise and heaters)."""
+
+    name: str
+    conductivity_W_per_m_K: float
+    density_kg_per_m3: float
+    specific_heat_J_per_kg_K: float
+    source: str
+
+
+#: Fused silica / thermal oxide at 25 C: Corning HPFS 7980 fused-silica data sheet (k = 1.38 W/(m K),
+#: rho = 2201 kg/m^3, c = 741 J/(kg K)); the values Huang et al., PRA 99, 061801 (2019) use for the SiO2
+#: cladding of Si3N4 rings.
+SIO2_THERMAL = ThermalProperties("SiO2", 1.38, 2201.0, 741.0,
+                                 "Corning HPFS 7980 fused silica data sheet; Huang et al., PRA 99, 061801 (2019)")
 
 
 def get_material(name: str) -> Material:
