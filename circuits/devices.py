@@ -84,6 +84,7 @@ RING_KEYS = ("fsr_GHz", "n_eff", "n_g", "beta2_ps2_per_km", "beta3_ps3_per_km", 
              "ring_loss_dB_per_m")
 TRANSMITTER_KEYS = ("vpi_V", "im_visibility_dB", "im_visibility_te_only_dB", "im_insertion_loss_dB", "im_v_on_V",
                     "im_v_off_V", "im_chirp_rad", "mmi_imbalance_dB", "mmi_excess_loss_dB", "pm_insertion_loss_dB",
+                    "pm_max_phase_rad", "pm_phase_error_rad",
                     "bragg_nm", "dbr_tuning_range_nm", "dbr_tec_window_nm", "mode_spacing_nm", "k_c_per_s",
                     "reachable_line_count", "target_lines_reachable", "voa_attenuation_dB")
 
@@ -101,6 +102,8 @@ TEC_SPAN_K = 15.0
 MAX_TUNING_CURRENT_MA = 12.0
 #: Largest reverse bias the IM driver applies (V).
 IM_V_MAX_V = 14.0
+#: The PM's driver: four encoding phases set by a 12-bit DAC over 0-10 V (the 4-level encoder's swing).
+PM_DAC = {"bits": 12, "full_scale_V": 10.0}
 #: Phase orders (2 pi apart) searched for the IM's null and peak: V_pi >= 0.9 V keeps 3 pi x 2 of
 #: phase below IM_V_MAX_V (the quadratic EO term makes phase grow faster than V).
 _IM_ORDERS = 8
@@ -377,14 +380,30 @@ def _im_parts(L_pm, w, etch, core, bg, mw, arm_dB, eo_ln, wl_um):
     from ..models import inp as M
 
     a, b = M.pm_coeffs_core(L_pm, wl_um, w, core, etch, bg, jnp.exp(eo_ln))
-    s_top, s_bot = M.mmi_transfer_table("mmi1x2", mw, 0, 0), M.mmi_transfer_table("mmi1x2", mw, 1, 0)
-    c_top, c_bot = M.mmi_transfer_table("mmi2x2", mw, 0, 0), M.mmi_transfer_table("mmi2x2", mw, 0, 1)
+    t = _mmi_entries(mw)
+    s_top, s_bot = t[("mmi1x2", 0, 0)], t[("mmi1x2", 1, 0)]
+    c_top, c_bot = t[("mmi2x2", 0, 0)], t[("mmi2x2", 0, 1)]
     pm0 = M.pm_loss_dB(0.0, length_um=L_pm, core_um=core)
     passive = (M.pm_loss_dB(0.0, length_um=MZM_ARM["bias_length_um"], core_um=core)
                + M.LOSS_DB_PER_CM["deep"] * 1e-4 * (4 * MZM_ARM["isolation_um"] + MZM_ARM["sbend_path_um"]))
     amp = 10 ** (-(pm0 + passive) / 20)
     return {"a": a, "b": b, "A": s_top * c_top * amp, "Bn": s_bot * c_bot * amp * 10 ** (-arm_dB / 20),
-            "pm0": pm0, "L_pm": L_pm, "core": core}
+            "pm0": pm0, "L_pm": L_pm, "core": core, "mmi": t}
+
+
+#: MMI transfer elements the IM uses: the splitter's two outputs, the combiner's o2 from both inputs and
+#: its o1 from input 1 (the imbalance of the combiner).
+_MMI_ELEMENTS = (("mmi1x2", 0, 0), ("mmi1x2", 1, 0), ("mmi2x2", 0, 0), ("mmi2x2", 0, 1), ("mmi2x2", 1, 0))
+
+
+def _mmi_entries(mw) -> dict:
+    """The MMI transfer elements of :data:`_MMI_ELEMENTS` at width error ``mw``, in one table lookup
+    (the same cubic interpolation as ``models.inp.mmi_transfer_table``, one gather for all)."""
+    from ..models import inp as M
+
+    names = [f"{n}_{part}_{i}{j}" for n, i, j in _MMI_ELEMENTS for part in ("re", "im")]
+    v = M.mmi_table().interp_many(tuple(names), method="cubic", width_error_um=mw)
+    return {e: v[..., 2 * k] + 1j * v[..., 2 * k + 1] for k, e in enumerate(_MMI_ELEMENTS)}
 
 
 def _im_field(im: dict, v):
@@ -411,7 +430,8 @@ def im_field_function(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None =
     return lambda v: complex(_im_field(im, float(v)))
 
 
-def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp, wl_um, i_max_mA, tec_K):
+def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp, wl_um, i_max_mA, tec_K,
+                         orders=_IM_ORDERS):
     """IM, PM, DBR and VOA closed forms of the transmitter (physics.md 3-4); pure jax."""
     import jax.numpy as jnp
 
@@ -430,9 +450,8 @@ def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_
     # phase grows monotonically with V; electro-absorption makes each null different, so the deepest
     # null and the highest peak are chosen, as a voltage sweep of the circuit would
     two_pi = 2 * jnp.pi
-    k = jnp.arange(_IM_ORDERS)[:, None] * two_pi
-
     def extremum(theta0, pick):
+        k = jnp.arange(orders).reshape((-1,) + (1,) * jnp.ndim(theta0)) * two_pi
         v = M.pm_voltage_for_phase_V(jnp.mod(theta0, two_pi)[None] + k, a[None], b[None])
         v = jnp.concatenate([v, jnp.zeros_like(v[:1]), jnp.full_like(v[:1], IM_V_MAX_V)])  # sweep ends
         t = jnp.where(v <= IM_V_MAX_V, jnp.abs(field(v)) ** 2, jnp.nan)
@@ -445,7 +464,7 @@ def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_
     t_max, t_min = jnp.abs(e_on) ** 2, jnp.maximum(jnp.abs(e_off) ** 2, 1e-30)
     er_te = 10 * jnp.log10(t_max / t_min)
     chirp = jnp.angle(field(jnp.minimum(v_off + 0.05, IM_V_MAX_V)) / e_on)
-    p2 = jnp.abs(jnp.stack([M.mmi_transfer_table("mmi2x2", mw, 0, 0), M.mmi_transfer_table("mmi2x2", mw, 1, 0)])) ** 2
+    p2 = jnp.abs(jnp.stack([im["mmi"][("mmi2x2", 0, 0)], im["mmi"][("mmi2x2", 1, 0)]])) ** 2
     las = M.dbr_laser_metrics(width_bias_um=wb, core_um=core, core_bandgap_um=bg, grating_period_error_nm=gp,
                               max_tuning_current_mA=i_max_mA, tec_span_K=tec_K, mu_range=(-20, 20))
     mus = np.arange(-20, 21)
@@ -471,14 +490,54 @@ def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_
         "reachable_line_count": reach.sum(axis=-1),
         "target_lines_reachable": reach[..., tmask].all(axis=-1),
         "voa_attenuation_dB": M.voa_attenuation_dB(VOA_MAX_CURRENT_MA, length_um=L_voa, width_um=w, core_um=core),
+        **_pm_dac(a, b),
     }
 
 
+def _pm_dac(a, b):
+    """PM encoding on the DAC grid (:data:`PM_DAC`): the phase at full scale and the largest error of the
+    four encoding phases 0, pi/2, pi, 3 pi/2 (each set at the DAC code nearest to its exact voltage;
+    nan when full scale does not reach 3 pi / 2)."""
+    import jax.numpy as jnp
+
+    from ..models import inp as M
+
+    full, bits = PM_DAC["full_scale_V"], PM_DAC["bits"]
+    lsb = full / (2**bits - 1)
+
+    def phi(v):
+        return a * v + b * ((v + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V**2)
+
+    errs = []
+    for k in range(1, 4):
+        target = k * jnp.pi / 2
+        v = M.pm_voltage_for_phase_V(target, a, b)
+        lo = jnp.clip(jnp.floor(v / lsb), 0, 2**bits - 1) * lsb
+        errs.append(jnp.minimum(jnp.abs(phi(lo) - target), jnp.abs(phi(jnp.minimum(lo + lsb, full)) - target)))
+    top = phi(full)
+    err = jnp.max(jnp.stack(errs), axis=0)
+    return {"pm_max_phase_rad": top, "pm_phase_error_rad": jnp.where(top >= 1.5 * jnp.pi, err, jnp.nan)}
+
+
 @functools.lru_cache(maxsize=None)
-def _transmitter_jit(wl_um: float, i_max_mA: float, tec_K: float):
+def _transmitter_jit(wl_um: float, i_max_mA: float, tec_K: float, orders: int = _IM_ORDERS):
     import jax
 
-    return jax.jit(lambda **k: _transmitter_physics(**k, wl_um=wl_um, i_max_mA=i_max_mA, tec_K=tec_K))
+    return jax.jit(lambda **k: _transmitter_physics(**k, wl_um=wl_um, i_max_mA=i_max_mA, tec_K=tec_K, orders=orders))
+
+
+def _im_orders(x: dict, wl_um: float) -> int:
+    """Phase orders the IM's null/peak search needs for this batch: the largest phase any die's arm reaches
+    at :data:`IM_V_MAX_V`, in units of 2 pi, plus one (the search is then exact: higher orders lie beyond
+    the driver's range for every die). Bounded by :data:`_IM_ORDERS`."""
+    from ..models import inp as M
+
+    w, eo = np.asarray(x["ridge"] + x["wb"]), np.asarray(x["eo_ln"])
+    if eo.ndim > w.ndim:  # sections of one die: the phase grows with the EO coefficient, take each die's largest
+        eo = eo.max(axis=-1)
+    a, b = M.pm_coeffs_core(x["L_pm"], wl_um, w, x["core"], x["etch"], x["bg"], np.exp(eo))
+    top = float(np.max(np.asarray(a * IM_V_MAX_V + b * ((IM_V_MAX_V + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V**2))))
+    return int(min(_IM_ORDERS, max(2, math.ceil(top / (2 * math.pi)) + 2)))
 
 
 def _transmitter_inputs(tx: Mapping[str, Any], offsets, process) -> dict[str, np.ndarray]:
@@ -520,8 +579,13 @@ def _transmitter_domain(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_l
 
 def transmitter_metrics(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None = None, *, process=None,
                         wl_um: float = LAMBDA0_UM, max_tuning_current_mA: float = MAX_TUNING_CURRENT_MA,
-                        tec_span_K: float = TEC_SPAN_K) -> dict[str, np.ndarray]:
+                        tec_span_K: float = TEC_SPAN_K, sections: int | None = None) -> dict[str, np.ndarray]:
     """Metrics of the transmitter ``tx`` (a design's ``transmitter``) for every die in ``offsets``.
+
+    ``sections=S``: the local-mismatch offsets (``mmi_width_bias_um``, ``arm_loss_imbalance_dB``,
+    ``eo_coefficient_ln``) have a trailing axis of S sections of each die, the other offsets the die
+    shape; the die-level physics (mode tables, DBR, VOA) is then computed once per die and every result
+    has the shape (dies..., S). Same numbers as evaluating each (die, section) as its own die.
 
     ``offsets``: ``{process parameter: array}`` of :data:`INP_OFFSETS` (missing = 0);
     ``arm_loss_imbalance_dB`` acts as the extra loss of one IM arm (its magnitude). Returns
@@ -546,9 +610,38 @@ def transmitter_metrics(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None
     _transmitter_domain(**x)
     M.eo_calibration()  # concrete calibration constant, computed once outside the trace
     _x64()
-    b, n, shape = _batch(x)
-    res = _transmitter_jit(float(wl_um), float(max_tuning_current_mA), float(tec_span_K))(**b)
-    return _unbatch(res, n, shape)
+    fn = _transmitter_jit(float(wl_um), float(max_tuning_current_mA), float(tec_span_K), _im_orders(x, float(wl_um)))
+    sec = {k: np.asarray(x[k]) for k in _SECTION_INPUTS}
+    if sections is None:
+        b, n, shape = _batch(x)
+        return _unbatch(fn(**b), n, shape)
+    # per-die quantities (mode tables, DBR, VOA) once per die, the sections' closed forms on (die, section)
+    check_range("sections", sections, 1, 64)
+    die = {k: np.asarray(v) for k, v in x.items() if k not in _SECTION_INPUTS}
+    shape = np.broadcast_shapes(*(a.shape for a in die.values()), *(a.shape[:-1] for a in sec.values() if a.ndim))
+    n = int(np.prod(shape)) if shape else 1
+    m = _bucket(n)
+
+    def pad(a, tail):
+        flat = np.broadcast_to(a, shape + tail).reshape((n,) + tail)
+        return np.concatenate([flat, np.repeat(flat[-1:], m - n, axis=0)]) if m > n else flat.copy()
+
+    args = {k: pad(v, ())[:, None] for k, v in die.items()}
+    for k, v in sec.items():
+        if v.ndim == 0 or v.shape[-1] != sections:
+            v = np.broadcast_to(np.asarray(v)[..., None], shape + (sections,))
+        args[k] = pad(v, (sections,))
+    res = fn(**args)
+    out = {}
+    for k, v in res.items():
+        a = np.asarray(v)[:n]
+        a = np.broadcast_to(a, (n, sections) + a.shape[2:]) if a.ndim >= 2 else np.broadcast_to(a[:, None], (n, sections))
+        out[k] = a.reshape(shape + (sections,) + a.shape[2:])
+    return out
+
+
+#: Transmitter inputs that differ between the EO sections of one die (local mismatch).
+_SECTION_INPUTS = ("mw", "arm_dB", "eo_ln")
 
 
 # ----------------------------------------------------------------------------- design space

@@ -45,7 +45,7 @@ JSON_KEYS = (
     "vpi_V", "im_visibility_dB", "im_insertion_loss_dB", "pm_insertion_loss_dB", "dbr_tuning_range_nm",
     "reachable_comb_lines", "target_lines_reachable", "chip_size_um", "n_modulators", "n_eo_phase_sections",
     "mmi_imbalance_dB", "mmi_excess_loss_dB", "im_chirp_rad", "decoy_over_signal", "vacuum_over_signal",
-    "not_sending_extinction_dB", "signal_decoy_phase_rad", "pm_phase_error_rad", "pm_dac_lsb_V",
+    "not_sending_extinction_dB", "signal_decoy_phase_rad", "pm_phase_error_rad", "pm_dac_lsb_V", "pm_max_phase_rad",
     "quantum_path_transmission_dB", "reference_path_transmission_dB", "bragg_nm", "mode_spacing_nm", "alpha_H",
     "linewidth_free_MHz", "k_c_per_s", "eo_s_ref_m2_per_V2", "dbr_tec_window_nm", "im_visibility_te_only_dB",
     "im_v_on_V", "im_v_off_V", "voa_attenuation_dB", "pm_length_um", "ridge_width_um",
@@ -64,9 +64,13 @@ def _models(netlists: dict) -> dict:
 
 
 def _optical(net: dict) -> dict:
-    """Drop instances without optical connections (pads, labels) from a netlist."""
+    """Drop electrical nets (electrode - route - pad) and instances without optical connections (pads,
+    routes, labels) from a netlist."""
+    nets = [n for n in net.get("nets", []) if not (n["p1"].split(",")[1].startswith("e")
+                                                   or n["p2"].split(",")[1].startswith("e"))]
+    net = {**net, "nets": nets}
     used = set()
-    for n in net.get("nets", []):
+    for n in nets:
         used |= {n["p1"].split(",")[0], n["p2"].split(",")[0]}
     for p in net.get("ports", {}).values():
         used.add(p.split(",")[0])
@@ -216,14 +220,7 @@ def transmitter_report(tx: Mapping[str, Any], *, process=None, offsets: Mapping[
             hi = mid
     v_decoy = 0.5 * (lo + hi)
     e_dec, e_off = field(v_decoy), field(float(s["im_v_off_V"]))
-    # PM phase accuracy: 0, pi/2, pi, 3 pi/2 set by a 12-bit DAC over 0-10 V
-    lsb = 10.0 / 4095
-    vgrid = np.linspace(0.0, 10.0, 4096)
-    x = dv._transmitter_inputs(tx, offsets, process)
-    a, b = (float(np.asarray(q).reshape(-1)[0]) for q in M.pm_coeffs_core(
-        x["L_pm"], wl_um, x["ridge"] + x["wb"], x["core"], x["etch"], x["bg"], np.exp(x["eo_ln"])))
-    phi = a * vgrid + b * ((vgrid + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V ** 2)
-    errs = [float(np.min(np.abs(phi - k * np.pi / 2))) for k in range(4) if k * np.pi / 2 <= phi[-1]]
+    lsb = dv.PM_DAC["full_scale_V"] / (2 ** dv.PM_DAC["bits"] - 1)
     paths = chip_path_numbers(tx, process=process, wl_um=wl_um) if chip_paths else {
         "quantum_path_transmission_dB": None, "reference_path_transmission_dB": None, "n_modulators": None,
         "n_eo_phase_sections": None}
@@ -247,7 +244,8 @@ def transmitter_report(tx: Mapping[str, Any], *, process=None, offsets: Mapping[
         "vacuum_over_signal": abs(e_off) ** 2 / t_on,
         "not_sending_extinction_dB": float(s["im_visibility_dB"]),
         "signal_decoy_phase_rad": float(np.angle(e_dec / e_on)),
-        "pm_phase_error_rad": float(max(errs)) if errs else None,
+        "pm_phase_error_rad": None if not np.isfinite(s["pm_phase_error_rad"]) else float(s["pm_phase_error_rad"]),
+        "pm_max_phase_rad": float(s["pm_max_phase_rad"]),
         "pm_dac_lsb_V": lsb,
         "quantum_path_transmission_dB": paths["quantum_path_transmission_dB"],
         "reference_path_transmission_dB": paths["reference_path_transmission_dB"],

@@ -7,6 +7,7 @@ Nothing is downloaded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -26,11 +27,25 @@ def cache_dir() -> Path:
 
 
 def content_key(obj: Any) -> str:
-    """SHA-256 (24 hex) of the canonical JSON of ``obj`` plus the qchipnet version."""
+    """SHA-256 (24 hex) of the canonical JSON of ``obj`` plus the qchipnet version and the source of the
+    physics packages (:func:`code_fingerprint`), so that an edited model never reads a stale cache."""
     from .. import __version__
 
-    blob = json.dumps({"obj": obj, "qchipnet": __version__}, sort_keys=True, default=str)
+    blob = json.dumps({"obj": obj, "qchipnet": __version__, "code": code_fingerprint()}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 (16 hex) of the source files of the packages whose results are cached (models, circuits,
+    system, pdk process data): a cached result belongs to the code that computed it."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for sub in ("models", "circuits", "system", "pdk"):
+        for f in sorted((root / sub).rglob("*.py")):
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def cached_json(kind: str, key: str, compute: Callable[[], dict]) -> dict:

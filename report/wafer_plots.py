@@ -7,7 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["wafer_map", "histogram", "pass_fail_map", "write_study_plots"]
+__all__ = ["wafer_map", "histogram", "pass_fail_map", "write_study_plots", "write_network_plots", "MAX_WAFER_MAPS"]
+
+#: Pass/fail maps drawn per study (one per wafer up to this many; the summary lists every wafer's yield).
+MAX_WAFER_MAPS = 50
 
 
 def _plt():
@@ -130,9 +133,53 @@ def write_study_plots(summary: dict, out: Path) -> list[Path]:
     limits = load_spec(platform, summary.get("spec_path")).limits
     pdir = out / "plots"
     pdir.mkdir(exist_ok=True)
-    files = [pass_fail_map(dies, pdir / "wafer_pass_fail.png", plan)]
+    files = [pass_fail_map(dies, pdir / f"wafer_pass_fail_{int(w):03d}.png", plan, wafer=int(w))
+             for w in sorted(dies["wafer"].unique())[:MAX_WAFER_MAPS]]
     for m in summary["metrics"]:
         if m in dies:
             files.append(wafer_map(dies, m, pdir / f"wafer_{m}.png", plan))
             files.append(histogram(dies, m, pdir / f"hist_{m}.png", limits))
+    return files
+
+
+def write_network_plots(out: Path) -> list[Path]:
+    """Distributions of a network study (``qchipnet yield --platform network``): pairs above PLOB per
+    network, the network capability N L / 2 and the PLOB ratio of the working pairs."""
+    import json
+
+    plt = _plt()
+    out = Path(out)
+    nets = pd.read_parquet(out / "networks.parquet")
+    pairs = pd.read_parquet(out / "pairs.parquet")
+    summary = json.loads((out / "summary.json").read_text())
+    pdir = out / "plots"
+    pdir.mkdir(exist_ok=True)
+    files = []
+    n_p = int(summary["pairs_per_network"])
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    ax.hist(nets["pairs_above_plob"], bins=np.arange(-0.5, n_p + 1.5), color="#1f77b4", rwidth=0.85)
+    ax.set_xlabel(f"pairs above PLOB at {summary['distance_km']:g} km")
+    ax.set_ylabel("networks")
+    ax.set_title(f"{len(nets)} sampled networks: every pair above PLOB in {summary['yield']:.1%}")
+    files.append(pdir / "network_pairs_above_plob.png")
+    fig.savefig(files[-1], dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    ax.hist(nets["network_capability_km"], bins=40, color="#2ca02c")
+    ax.set_xlabel("network capability N L / 2 (km)")
+    ax.set_ylabel("networks")
+    ax.set_title(f"N L / 2: mean {nets['network_capability_km'].mean():.0f} km")
+    files.append(pdir / "network_capability_km.png")
+    fig.savefig(files[-1], dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    ok = pairs[(pairs["locked"] > 0) & (pairs["key_rate_per_pulse"] > 0)]
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    ax.hist(ok["ratio_to_plob"], bins=50, color="#9467bd")
+    ax.axvline(1.0, color="r", ls="--", label="PLOB")
+    ax.set_xlabel("key rate / PLOB bound (working pairs)")
+    ax.set_ylabel("pairs")
+    ax.legend(fontsize=7)
+    files.append(pdir / "network_ratio_to_plob.png")
+    fig.savefig(files[-1], dpi=110, bbox_inches="tight")
+    plt.close(fig)
     return files

@@ -35,6 +35,9 @@ class ServerMetrics(Frozen):
     extinction_dB: float = 30.0
     backscatter_gamma_norm: float = 0.1
     gamma_per_W_per_m: float = 0.081
+    resonance_wl_nm: float = 1549.78  # pumped resonance at 25 C before heater tuning [paper: lambda_0]
+    width_um: float = 2.8  # fabricated ring width and film thickness: the comb's thermorefractive floor and heater
+    thickness_nm: float = 100.0
 
     def __init__(self, **data):
         super().__init__(**data)
@@ -46,6 +49,9 @@ class ServerMetrics(Frozen):
         check_range("extinction_dB", self.extinction_dB, 0.0, 80.0, "dB")
         check_range("backscatter_gamma_norm", self.backscatter_gamma_norm, 0.0, 10.0)
         check_range("gamma_per_W_per_m", self.gamma_per_W_per_m, 1e-3, 100.0, "1/(W m)")
+        check_range("resonance_wl_nm", self.resonance_wl_nm, 1500.0, 1600.0, "nm")
+        check_range("width_um", self.width_um, 0.1, 20.0, "um")
+        check_range("thickness_nm", self.thickness_nm, 10.0, 2000.0, "nm")
 
     @property
     def q_loaded(self) -> float:
@@ -72,7 +78,7 @@ class ServerMetrics(Frozen):
         if not isinstance(data, dict):
             raise InputError(f"ring metrics must be a JSON object, got {type(data).__name__}")
         keys = ("q_intrinsic", "q_coupling", "fsr_GHz", "D2_over_2pi_kHz", "n_g", "extinction_dB",
-                "backscatter_gamma_norm", "gamma_per_W_per_m")
+                "backscatter_gamma_norm", "gamma_per_W_per_m", "resonance_wl_nm", "width_um", "thickness_nm")
         return cls(**{k: float(data[k]) for k in keys if k in data and data[k] is not None})
 
 
@@ -98,6 +104,14 @@ class TransmitterMetrics(Frozen):
     output_power_mW: float = 5.0
     chip_coupling_loss_dB: float = 3.0
     n_modulators: int = 6
+    # DBR set-point model (``models.inp.dbr_laser_metrics`` of the built-in design; the article gives only
+    # the 3.2-nm continuous range): Bragg peak at zero current and 25 C, cavity mode spacing, the
+    # TEC window (+- ``circuits.devices.TEC_SPAN_K``) and the mirror rate k_c
+    bragg_nm: float = 1550.835
+    mode_spacing_nm: float = 0.478
+    dbr_tec_window_nm: float = 2.796
+    k_c_per_s: float | None = None  # None: 2 pi x coupling_rate_GHz
+    pm_phase_error_rad: float = 1.0e-3  # DAC quantisation of the PM's four encoding phases (12 bit, 0-10 V)
 
     def __init__(self, **data):
         super().__init__(**data)
@@ -112,6 +126,17 @@ class TransmitterMetrics(Frozen):
         check_range("output_power_mW", self.output_power_mW, 1e-3, 1e3, "mW")
         check_range("chip_coupling_loss_dB", self.chip_coupling_loss_dB, 0.0, 30.0, "dB")
         check_range("n_modulators", self.n_modulators, 0, 100)
+        check_range("bragg_nm", self.bragg_nm, 1500.0, 1600.0, "nm")
+        check_range("mode_spacing_nm", self.mode_spacing_nm, 0.01, 10.0, "nm")
+        check_range("dbr_tec_window_nm", self.dbr_tec_window_nm, 0.0, 50.0, "nm")
+        if self.k_c_per_s is not None:
+            check_range("k_c_per_s", self.k_c_per_s, 1e8, 1e13, "1/s")
+        check_range("pm_phase_error_rad", self.pm_phase_error_rad, 0.0, math.pi, "rad")
+
+    @property
+    def mirror_rate_per_s(self) -> float:
+        """k_c (1/s): the evaluated mirror rate, else 2 pi x ``coupling_rate_GHz``."""
+        return self.k_c_per_s if self.k_c_per_s is not None else 2 * math.pi * self.coupling_rate_GHz * 1e9
 
     @property
     def working(self) -> bool:
@@ -128,9 +153,12 @@ class TransmitterMetrics(Frozen):
         out: dict = {}
         for k in ("vpi_V", "im_visibility_dB", "im_insertion_loss_dB", "pm_insertion_loss_dB",
                   "dbr_tuning_range_nm", "alpha_H", "coupling_rate_GHz", "free_running_linewidth_Hz",
-                  "output_power_mW", "chip_coupling_loss_dB"):
+                  "output_power_mW", "chip_coupling_loss_dB", "bragg_nm", "mode_spacing_nm", "dbr_tec_window_nm",
+                  "k_c_per_s", "pm_phase_error_rad"):
             if k in data and data[k] is not None:
                 out[k] = float(data[k])
+        if data.get("linewidth_free_MHz") is not None and "free_running_linewidth_Hz" not in out:
+            out["free_running_linewidth_Hz"] = float(data["linewidth_free_MHz"]) * 1e6
         if data.get("reachable_comb_lines") is not None:
             out["reachable_comb_lines"] = [int(v) for v in data["reachable_comb_lines"]]
         if data.get("n_modulators") is not None:

@@ -29,6 +29,8 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
+
 from ..validate import Frozen, check_range
 from .devices import TransmitterMetrics
 
@@ -134,47 +136,18 @@ def injection_lock(
     check_range("line_power_mW", line_power_mW, 0.0, 1e3, "mW")
     check_range("downstream_km", downstream_km, 0.0, 500.0, "km")
     check_range("comb_linewidth_Hz", comb_linewidth_Hz, 0.0, 1e9, "Hz")
-    fibre_dB = 0.0 if reamplified else downstream_km * downstream_loss_dB_per_km
-    p_inj = line_power_mW * 10 ** (-(fibre_dB + p.demux_loss_dB + tx.chip_coupling_loss_dB) / 10)
-    rho = p_inj / tx.output_power_mW
-    check_range("injection_ratio", rho, 0.0, 10.0)
-    if rho < 1e-12:  # a comb line with (practically) no power: nothing to lock to
-        return {"locked": False, "reachable": bool(comb_line in tx.reachable_comb_lines and tx.working),
-                "injection_ratio_dB": -math.inf if rho <= 0 else 10 * math.log10(rho), "injected_power_mW": p_inj,
-                "locking_range_red_Hz": 0.0, "locking_range_blue_Hz": 0.0, "blue_side_unstable": False,
-                "loop_bandwidth_Hz": 0.0, "residual_phase_var_rad2": math.inf,
-                "linewidth_Hz": tx.free_running_linewidth_Hz}
-    k = 2 * math.pi * tx.coupling_rate_GHz * 1e9
-    root = math.sqrt(1 + tx.alpha_H**2)
-    ks = k * math.sqrt(rho)
-    omega_r = 2 * math.pi * p.relaxation_frequency_GHz * 1e9
-    lo_K, hi_K = stable_locking_range(max(ks / omega_r, 1e-6), tx.alpha_H)
-    if math.isnan(lo_K):
-        lo_K, hi_K = 0.0, 0.0
-    red_Hz, blue_Hz = lo_K * ks / (2 * math.pi), hi_K * ks / (2 * math.pi)
-    hopf = hi_K < 0.9  # the blue side of the Adler band (+1 in units of K) is lost
-    reachable = comb_line in tx.reachable_comb_lines and tx.working
-    # the client tunes its DBR (current, heater) to the centre of the stable range; the set-point
-    # error moves it towards the red edge (worst case, where the loop bandwidth is smallest)
-    det_Hz = 0.5 * (red_Hz + blue_Hz) - p.setpoint_error_MHz * 1e6
-    in_range = red_Hz <= det_Hz <= blue_Hz
-    locked = bool(reachable and in_range)
-    if in_range:
-        s = max(-1.0, min(1.0, -2 * math.pi * det_Hz / (ks * root)))
-        cos_term = math.sqrt(max(1 - s * s, 0.0))
-    else:
-        cos_term = 0.0
-    f_l = ks * root * cos_term / (2 * math.pi)
-    var = tx.free_running_linewidth_Hz / (2 * f_l) if f_l > 0 else math.inf
-    return {
-        "locked": locked,
-        "reachable": bool(reachable),
-        "injection_ratio_dB": 10 * math.log10(rho) if rho > 0 else -math.inf,
-        "injected_power_mW": p_inj,
-        "locking_range_red_Hz": red_Hz,
-        "locking_range_blue_Hz": blue_Hz,
-        "blue_side_unstable": bool(hopf),
-        "loop_bandwidth_Hz": f_l,
-        "residual_phase_var_rad2": var,
-        "linewidth_Hz": comb_linewidth_Hz + p.distribution_excess_Hz if locked else tx.free_running_linewidth_Hz,
-    }
+    from .chain import lock_batch
+
+    r = lock_batch(line_power_mW=line_power_mW, comb_linewidth_Hz=comb_linewidth_Hz, k_c_per_s=tx.mirror_rate_per_s,
+                   alpha_H=tx.alpha_H, free_running_linewidth_Hz=tx.free_running_linewidth_Hz,
+                   output_power_mW=tx.output_power_mW, chip_coupling_loss_dB=tx.chip_coupling_loss_dB,
+                   downstream_km=downstream_km, downstream_loss_dB_per_km=downstream_loss_dB_per_km,
+                   reamplified=reamplified, demux_loss_dB=p.demux_loss_dB,
+                   relaxation_frequency_GHz=p.relaxation_frequency_GHz, setpoint_error_MHz=p.setpoint_error_MHz,
+                   distribution_excess_Hz=p.distribution_excess_Hz)
+    r = {k: (bool(v) if np.asarray(v).dtype == bool else float(v)) for k, v in r.items()}
+    reachable = bool(comb_line in tx.reachable_comb_lines and tx.working)
+    locked = bool(reachable and r.pop("in_range"))
+    if not locked:
+        r["linewidth_Hz"] = tx.free_running_linewidth_Hz
+    return {"locked": locked, "reachable": reachable, **r}

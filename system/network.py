@@ -17,25 +17,32 @@ import numpy as np
 
 from ..validate import Frozen, InputError, check_range
 from .bounds import fibre_transmittance, plob_bound
-from .comb import CombParams, SILParams, comb_state
+from .comb import CombParams, SILParams
 from .devices import ServerMetrics, TransmitterMetrics
-from .injection import InjectionParams, injection_lock
-from .link import LinkParams, noise_budget
-from .optimize import optimize_protocol
-from .phase import PhaseTrackingParams, combine_errors, misalignment_budget
+from .injection import InjectionParams
+from .link import LinkParams, launch_powers_mW, noise_budget
+from .phase import PhaseTrackingParams
 from .snstf import SNSProtocol
 
-__all__ = ["PairSpec", "NetworkParams", "default_pairs", "evaluate_network", "ASSUMPTIONS"]
+__all__ = ["PairSpec", "NetworkParams", "default_pairs", "evaluate_network", "network_batch", "server_arrays",
+           "client_arrays", "sensitivity", "ASSUMPTIONS", "SERVER_KEYS", "CLIENT_KEYS", "SENSITIVITY_KEYS"]
 
 #: The assumptions that drive the network result (printed by ``qchipnet network``).
 ASSUMPTIONS = (
     "fibre loss 0.2 dB/km (G.652 SMF; article gives none) -> sets PLOB and the 370-km ratio",
     "SNSPD efficiency 0.6, dark count 10 /s, 1-ns gate (typical of SNS-TF-QKD experiments; assumption)",
     "server insertion loss 1.5 dB; error-correction efficiency f = 1.1; N = 1e12 pulses, failure prob 1e-10",
-    "mode-mismatch visibility 0.949 calibrated to the article's QBER_X (largest e_d term)",
-    "phase drift rates [paper] scale linearly with upstream length (measured at 370 km)",
-    "phase slice 2 pi / 16; other channels at 25 nW launch, isolation 65/75 dB, Raman beta 3e-9 /(km nm)",
-    "locked linewidth = comb 40.8 Hz floor [paper] + 19 Hz distribution excess (calibrated to 60 Hz)",
+    (f"mode-mismatch visibility {PhaseTrackingParams().mode_visibility} calibrated to the article's QBER_X (it "
+    "absorbs polarisation, timing and pulse-shape mismatch the model does not compute)"),
+    ("phase drift rates [paper] scale as sqrt(upstream length) (measured at 370 km); phi_d is calibrated, then "
+    "used from the start of each QKD window; its rate moves with the line's offset from lambda_0"),
+    ("phase slice 2 pi / 16; noise of both arms; references launched for 1e7 detected counts/s (reference "
+    "attenuation up to 40 dB by laser II's bias and the VOA: assumption; the VOA alone gives ~5 dB), other pairs' "
+    "channels at their strongest state every window; isolation 65/75 dB, Raman beta 3e-9 /(km nm)"),
+    ("comb linewidth from the server ring (SIL suppression + thermorefractive floor); locked linewidth = comb "
+    "+ 19 Hz distribution excess (calibrated: the article's ~60 Hz locked vs its 40.8 Hz comb)"),
+    ("client DBR: laser I on its line and laser II on lambda_0 with one TEC set-point (+-15 K), 100-MHz set-point "
+    "error inside the stable band; adaptable modulator circuit (system.chain.adaptable_circuit)"),
 )
 
 
@@ -59,7 +66,7 @@ def default_pairs(distance_km: float = 370.0) -> list[PairSpec]:
     """The article's 10 pairs on lines -5..-3, +2..+8; pair 5 with 60-km reamplified downstream."""
     lines = [-5, -4, -3, 2, 3, 4, 5, 6, 7, 8]
     long_tracking = PhaseTrackingParams(ref_drift_rad_per_ms=3.908, diff_drift_rad_per_ms=0.069,
-                                        cycle_ms=5.0, recalibration_ms=2.0)
+                                        cycle_ms=5.0, recalibration_ms=2.0, drift_reference_line=3)
     out = []
     for i, line in enumerate(lines, start=1):
         if i == 5:
@@ -82,14 +89,231 @@ class NetworkParams(Frozen):
     reference_line: int = 0
 
 
+#: Server-die arrays the chain reads (:class:`ServerMetrics` names; ``n_defects`` is optional).
+SERVER_KEYS = ("q_intrinsic", "q_coupling", "fsr_GHz", "D2_over_2pi_kHz", "n_g", "backscatter_gamma_norm",
+               "gamma_per_W_per_m", "resonance_wl_nm")
+#: Client-die arrays the chain reads: :class:`TransmitterMetrics` names, ``im_visibility_dB`` per IM
+#: (trailing axis of 3), ``section_failed`` per EO section (trailing axis of 7, ``chain.SECTIONS``).
+CLIENT_KEYS = ("im_visibility_dB", "section_failed", "pm_phase_error_rad", "bragg_nm", "dbr_tuning_range_nm",
+               "dbr_tec_window_nm", "mode_spacing_nm", "k_c_per_s", "alpha_H", "free_running_linewidth_Hz",
+               "output_power_mW", "chip_coupling_loss_dB")
+
+
+#: Optional server-die geometry the comb model uses for its thermorefractive floor and heater (fabricated
+#: ring width and film thickness; the 2.8 um x 100 nm reference when absent).
+_DIE_GEOMETRY = ("width_um", "thickness_nm")
+
+
+def server_arrays(servers) -> dict[str, np.ndarray]:
+    """Arrays (shape (n,)) of :data:`SERVER_KEYS` from one or a list of :class:`ServerMetrics`."""
+    servers = [servers] if isinstance(servers, ServerMetrics) else list(servers)
+    return {k: np.array([getattr(s, k) for s in servers], dtype=float) for k in (*SERVER_KEYS, *_DIE_GEOMETRY)}
+
+
+def client_arrays(txs) -> dict[str, np.ndarray]:
+    """Arrays (shape (n,), (n, 3), (n, 7)) of :data:`CLIENT_KEYS` from :class:`TransmitterMetrics`.
+
+    A chip given as one metrics object has three identical IMs; a chip that is not ``working`` (zero
+    V_pi or visibility, the article's failure marker) has every EO section failed."""
+    txs = [txs] if isinstance(txs, TransmitterMetrics) else list(txs)
+    out = {k: np.array([getattr(t, k) for t in txs], dtype=float)
+           for k in CLIENT_KEYS if k not in ("im_visibility_dB", "section_failed", "k_c_per_s")}
+    out["k_c_per_s"] = np.array([t.mirror_rate_per_s for t in txs])
+    out["im_visibility_dB"] = np.repeat(np.array([t.im_visibility_dB for t in txs], dtype=float)[:, None], 3, axis=1)
+    out["section_failed"] = np.repeat(np.array([not t.working for t in txs])[:, None], 7, axis=1)
+    return out
+
+
+def _comb(server: dict, params: "NetworkParams") -> dict[str, np.ndarray]:
+    """The comb of every server die (``comb.comb_batch``), with the pumped line's wavelength."""
+    from .comb import comb_batch
+
+    # strict=False: a die whose dispersion leaves the dark-pulse table is flagged (no comb), not an error
+    res = comb_batch(server, params.comb, params.sil, strict=False)
+    return {k: np.asarray(v) for k, v in res.items()}
+
+
+def network_batch(server: dict, clients: dict, params: "NetworkParams", *, protocols: list | None = None,
+                  distance_km: float | None = None, e_d_scale: float = 1.0) -> dict:
+    """Every pair of every network, batch-native (:mod:`qchipnet.system.chain`).
+
+    ``server``: arrays of :data:`SERVER_KEYS`, shape (N,); ``clients``: arrays of :data:`CLIENT_KEYS`
+    with leading shape (N, 2 n_pairs), ordered A_1, B_1, A_2, B_2, ... ``protocols``: one
+    :class:`SNSProtocol` per pair slot (reused for every network); None optimises the protocol of
+    every pair of every network (use it for a single design, then pass the result back for its dies).
+    Returns ``{"pairs": {name: (N, n_pairs) arrays}, "comb": {name: (N, ...) arrays},
+    "protocols": [SNSProtocol per slot]}``. ``e_d_scale`` multiplies every pair's e_d (sensitivity studies).
+    """
+    from ..circuits.devices import TEC_SPAN_K
+    from . import chain
+    from .optimize import optimize_protocol, protocol_at
+    from .snstf import key_rate_detailed
+
+    pairs = params.pairs
+    if distance_km is not None:
+        check_range("distance_km", distance_km, 0.0, 2000.0, "km")
+        pairs = [PairSpec(**{**p.model_dump(), "distance_km": float(distance_km)}) for p in pairs]
+    n_p = len(pairs)
+    srv = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in server.items()}
+    n_net = srv["fsr_GHz"].shape[0]
+    cl = {k: np.asarray(v) for k, v in clients.items()}
+    if cl["bragg_nm"].shape[:2] != (n_net, 2 * n_p):
+        raise InputError(f"clients: got leading shape {cl['bragg_nm'].shape[:2]}, need (networks, 2 per pair) = "
+                         f"({n_net}, {2 * n_p}) (A_1, B_1, ...)")
+    comb = _comb({k: srv[k] for k in (*SERVER_KEYS, *_DIE_GEOMETRY) if k in srv}, params)
+    lines = [int(m) for m in np.asarray(comb["lines"]).tolist()]
+    for p in pairs:
+        if p.comb_line not in lines:
+            raise InputError(f"comb_line = {p.comb_line} is outside the modelled lines [{lines[0]}, {lines[-1]}]")
+    if params.reference_line not in lines:
+        raise InputError(f"reference_line = {params.reference_line} is outside the modelled lines")
+    idx = np.array([lines.index(p.comb_line) for p in pairs])
+    server_ok = comb["comb_exists"].astype(bool) & comb["heater_in_range"].astype(bool) & (srv["D2_over_2pi_kHz"] < 0)
+    if "n_defects" in srv:
+        server_ok &= srv["n_defects"] == 0
+    mus = np.array([p.comb_line for p in pairs] + [params.reference_line])
+    grid = chain.line_wavelengths_nm(mus, srv["fsr_GHz"], comb["pump_nm"])  # (N, P + 1)
+    line_nm, ref_nm = grid[:, :n_p], grid[:, n_p:]
+    line_mw = comb["line_power_mW"][:, idx]
+    lk, inj = params.link, params.injection
+    down = np.array([p.downstream_km for p in pairs])
+    ream = np.array([p.reamplified for p in pairs])
+    side = {}
+    for name, sl in (("a", slice(0, 2 * n_p, 2)), ("b", slice(1, 2 * n_p, 2))):
+        c = {k: v[:, sl] for k, v in cl.items()}
+        sp = chain.dbr_setpoint(bragg_nm=c["bragg_nm"], current_tuning_nm=c["dbr_tuning_range_nm"],
+                                thermal_nm_per_K=c["dbr_tec_window_nm"] / (2 * TEC_SPAN_K),
+                                mode_spacing_nm=c["mode_spacing_nm"], line_nm=line_nm, reference_nm=ref_nm,
+                                tec_span_K=TEC_SPAN_K)
+        circ = chain.adaptable_circuit(c["section_failed"], c["im_visibility_dB"])
+        lock = chain.lock_batch(
+            line_power_mW=line_mw, comb_linewidth_Hz=comb["linewidth_Hz"][:, None], k_c_per_s=c["k_c_per_s"],
+            alpha_H=c["alpha_H"], free_running_linewidth_Hz=c["free_running_linewidth_Hz"],
+            output_power_mW=c["output_power_mW"], chip_coupling_loss_dB=c["chip_coupling_loss_dB"],
+            downstream_km=down, downstream_loss_dB_per_km=lk.loss_dB_per_km, reamplified=ream,
+            demux_loss_dB=inj.demux_loss_dB, relaxation_frequency_GHz=inj.relaxation_frequency_GHz,
+            setpoint_error_MHz=inj.setpoint_error_MHz, distribution_excess_Hz=inj.distribution_excess_Hz)
+        locked = lock["in_range"] & sp["reach_tec"] & circ["executable"] & server_ok[:, None]
+        side[name] = {"setpoint": sp, "circuit": circ, "lock": lock, "locked": locked, "pm_err": c["pm_phase_error_rad"]}
+    a, b = side["a"], side["b"]
+    locked = a["locked"] & b["locked"]
+    lw = np.maximum(a["lock"]["linewidth_Hz"], b["lock"]["linewidth_Hz"])
+    used = sorted({p.comb_line for p in pairs} | {params.reference_line})
+    terms: dict[str, np.ndarray] = {}
+    p_noise = np.zeros((n_net, n_p))
+    noise = {}
+    for j, p in enumerate(pairs):
+        t = chain.error_terms(
+            upstream_km=p.distance_km, total_path_km=p.distance_km + 2 * p.downstream_km, linewidth_Hz=lw[:, j],
+            lock_var_a_rad2=a["lock"]["residual_phase_var_rad2"][:, j],
+            lock_var_b_rad2=b["lock"]["residual_phase_var_rad2"][:, j],
+            gate_visibility_a_dB=a["circuit"]["gate_visibility_dB"][:, j],
+            gate_visibility_b_dB=b["circuit"]["gate_visibility_dB"][:, j],
+            pm_phase_error_a_rad=a["pm_err"][:, j], pm_phase_error_b_rad=b["pm_err"][:, j], tracking=p.tracking,
+            comb_line=p.comb_line - params.reference_line, fsr_GHz=srv["fsr_GHz"])
+        for k, v in t.items():
+            terms.setdefault(k, np.zeros((n_net, n_p)))[:, j] = np.broadcast_to(v, (n_net,))
+        # launch powers from the design (link.launch_powers_mW): each client's lambda_0 reference set for the
+        # tracking's reference counts after its arm, the other pairs' channels at their strongest state
+        lp = launch_powers_mW(p.distance_km / 2, lk,
+                              ref_counts_per_s=p.tracking.ref_counts_per_sample * p.tracking.sampling_kHz * 1e3,
+                              signal_photons_per_pulse=max(params.protocol.mu_z, params.protocol.mu_2))
+        nb = noise_budget(p.comb_line, used, p.distance_km / 2, lk, reference_launch_mW=float(lp["reference_launch_mW"]),
+                          neighbour_launch_mW=float(lp["neighbour_launch_mW"]), reference_line=params.reference_line)
+        nb = {k: float(v) for k, v in nb.items()}
+        noise[j] = nb
+        p_noise[:, j] = sum(nb.values())
+    prod = np.ones((n_net, n_p))
+    for v in terms.values():
+        prod = prod * (1 - 2 * v)
+    e_d = np.minimum(e_d_scale * (1 - prod) / 2, 0.499)
+    common = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10)
+    dist = np.array([p.distance_km for p in pairs])
+    eta = np.where(locked, common * 10 ** (-lk.loss_dB_per_km * dist / 2 / 10), 0.0)
+    if protocols is None:
+        res, prm = optimize_protocol(eta, eta, p_noise, e_d, params.protocol)
+        protocols = [protocol_at({k: v[0] for k, v in prm.items()}, j, params.protocol) for j in range(n_p)]
+        kr, qx, qz = res.key_rate, res.qber_x, res.qber_z
+        eps = np.broadcast_to(np.asarray(res.epsilon_total, dtype=float), kr.shape)
+        proto_arrays = prm
+    else:
+        if len(protocols) != n_p:
+            raise InputError(f"protocols: got {len(protocols)}, need one per pair slot ({n_p})")
+        kr, qx, qz, eps = (np.zeros((n_net, n_p)) for _ in range(4))
+        for j, pr in enumerate(protocols):
+            r = key_rate_detailed(eta[:, j], eta[:, j], p_noise[:, j], e_d[:, j], pr)
+            kr[:, j], qx[:, j], qz[:, j], eps[:, j] = r.key_rate, r.qber_x, r.qber_z, r.epsilon_total
+        proto_arrays = {k: np.broadcast_to(np.array([getattr(pr, k) for pr in protocols]), (n_net, n_p))
+                        for k in ("mu_z", "epsilon", "mu_1", "mu_2", "p_z", "p_0", "p_1")}
+    kr = np.where(locked, kr, 0.0)
+    plob = plob_bound(fibre_transmittance(np.maximum(dist, 1e-3), lk.loss_dB_per_km))
+    out = {
+        "locked": locked, "locked_a": a["locked"], "locked_b": b["locked"],
+        "server_ok": np.broadcast_to(server_ok[:, None], (n_net, n_p)),
+        "executable_a": a["circuit"]["executable"], "executable_b": b["circuit"]["executable"],
+        "degraded_a": a["circuit"]["degraded"], "degraded_b": b["circuit"]["degraded"],
+        "gate_visibility_a_dB": a["circuit"]["gate_visibility_dB"], "gate_visibility_b_dB": b["circuit"]["gate_visibility_dB"],
+        "reach_a": a["setpoint"]["reach_tec"], "reach_b": b["setpoint"]["reach_tec"],
+        "reach_current_only_a": a["setpoint"]["reach_current_only"],
+        "reach_current_only_b": b["setpoint"]["reach_current_only"],
+        "tec_offset_a_K": a["setpoint"]["tec_offset_K"], "tec_offset_b_K": b["setpoint"]["tec_offset_K"],
+        "in_lock_range_a": a["lock"]["in_range"], "in_lock_range_b": b["lock"]["in_range"],
+        "injection_ratio_a_dB": a["lock"]["injection_ratio_dB"], "injection_ratio_b_dB": b["lock"]["injection_ratio_dB"],
+        "locking_range_red_Hz": a["lock"]["locking_range_red_Hz"], "locking_range_blue_Hz": a["lock"]["locking_range_blue_Hz"],
+        "linewidth_Hz": lw, "comb_line_power_mW": line_mw, "line_wavelength_nm": line_nm,
+        "e_d": e_d, **{f"e_d_{k}": v for k, v in terms.items()}, "p_noise": p_noise,
+        "qber_x": qx, "qber_z": qz, "key_rate_per_pulse": kr, "epsilon_total": eps,
+        "plob_per_pulse": np.broadcast_to(plob, (n_net, n_p)), "ratio_to_plob": kr / plob,
+        **{f"protocol_{k}": v for k, v in proto_arrays.items()},
+    }
+    return {"pairs": out, "comb": comb, "protocols": protocols, "noise_budget": noise, "e_d_terms": list(terms),
+            "pair_specs": pairs}
+
+
+#: Assumptions the article does not give, as (name, LinkParams field or None for e_d).
+SENSITIVITY_KEYS = (("detector_efficiency", "detector_efficiency"), ("dark_count_rate_Hz", "dark_count_rate_Hz"),
+                    ("fibre_loss_dB_per_km", "loss_dB_per_km"), ("server_loss_dB", "server_loss_dB"), ("e_d", None))
+
+
+def sensitivity(server: dict, clients: dict, params: "NetworkParams", protocols: list, *,
+                distance_km: float | None = None, rel_step: float = 0.02) -> dict[str, list[float]]:
+    """Logarithmic derivative d ln(R / PLOB) / d ln x of every pair's PLOB ratio with respect to each
+    assumption the article does not give (:data:`SENSITIVITY_KEYS`), by central differences of
+    ``rel_step`` at the pairs' optimised protocols (at an optimum the protocol's own change does not
+    enter to first order). A pair without key has 0 for every entry."""
+    def ratio(p, scale=1.0):
+        q = network_batch(server, clients, p, protocols=protocols, distance_km=distance_km, e_d_scale=scale)["pairs"]
+        return np.asarray(q["ratio_to_plob"], dtype=float)[0]
+
+    out = {}
+    for name, field in SENSITIVITY_KEYS:
+        if field is None:
+            hi, lo = ratio(params, 1 + rel_step), ratio(params, 1 - rel_step)
+        else:
+            x = getattr(params.link, field)
+            if x == 0:
+                out[name] = [0.0] * len(params.pairs)
+                continue
+            up = params.model_copy(update={"link": params.link.model_copy(update={field: x * (1 + rel_step)})})
+            dn = params.model_copy(update={"link": params.link.model_copy(update={field: x * (1 - rel_step)})})
+            hi, lo = ratio(up), ratio(dn)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.where((hi > 0) & (lo > 0), (np.log(np.where(hi > 0, hi, 1)) - np.log(np.where(lo > 0, lo, 1)))
+                         / (np.log1p(rel_step) - np.log1p(-rel_step)), 0.0)
+        out[name] = [float(v) for v in d]
+    return out
+
+
 def evaluate_network(
     server: ServerMetrics | None = None,
     transmitters: list[TransmitterMetrics] | TransmitterMetrics | None = None,
     params: NetworkParams | None = None,
     *,
     distance_km: float | None = None,
+    with_sensitivity: bool = True,
 ) -> dict:
-    """Per-pair key rates of the network for the given chips.
+    """Per-pair key rates of the network for the given chips: :func:`network_batch` for one network.
+    ``with_sensitivity`` adds :func:`sensitivity` (ten more evaluations of the network).
 
     ``transmitters``: one metrics object used for every client, or a list of ``2 * n_pairs``
     (A_1, B_1, A_2, B_2, ...). ``distance_km`` overrides every pair's distance.
@@ -97,86 +321,67 @@ def evaluate_network(
     """
     server = server or ServerMetrics()
     params = params or NetworkParams()
-    pairs = params.pairs
-    if distance_km is not None:
-        check_range("distance_km", distance_km, 0.0, 2000.0, "km")
-        pairs = [PairSpec(**{**p.model_dump(), "distance_km": float(distance_km)}) for p in pairs]
-    n = len(pairs)
+    n = len(params.pairs)
     if transmitters is None:
         transmitters = TransmitterMetrics()
-    if isinstance(transmitters, TransmitterMetrics):
-        txs = [transmitters] * (2 * n)
-    else:
-        txs = list(transmitters)
-        if len(txs) != 2 * n:
-            raise InputError(f"transmitters: got {len(txs)} chips, need 2 per pair = {2 * n} (A_1, B_1, ...)")
-    comb = comb_state(server, params.comb, params.sil)
-    lk = params.link
-    used = sorted({p.comb_line for p in pairs} | {params.reference_line})
-    eta_a, eta_b, p_dark, e_d, rows = [], [], [], [], []
-    for i, p in enumerate(pairs):
-        if p.comb_line not in comb.line_power_mW:
-            raise InputError(f"comb_line = {p.comb_line} is outside the modelled lines [-5, 8]")
-        ta, tb = txs[2 * i], txs[2 * i + 1]
-        line_mw = comb.line_power_mW[p.comb_line]
-        inj = [injection_lock(line_mw, p.comb_line, comb.linewidth_Hz, t, downstream_km=p.downstream_km,
-                              downstream_loss_dB_per_km=lk.loss_dB_per_km, reamplified=p.reamplified,
-                              params=params.injection) for t in (ta, tb)]
-        arm = p.distance_km / 2
-        nb = noise_budget(p.comb_line, used, arm, lk)
-        pd_tot = float(sum(nb.values()))
-        lw = max(inj[0]["linewidth_Hz"], inj[1]["linewidth_Hz"])
-        eb_ = misalignment_budget(
-            upstream_km=p.distance_km, total_path_km=p.distance_km + 2 * p.downstream_km, linewidth_Hz=lw,
-            lock_var_a_rad2=inj[0]["residual_phase_var_rad2"], lock_var_b_rad2=inj[1]["residual_phase_var_rad2"],
-            im_extinction_a_dB=max(ta.im_visibility_dB, 1e-3), im_extinction_b_dB=max(tb.im_visibility_dB, 1e-3),
-            params=p.tracking,
-        )
-        ed = min(combine_errors(eb_), 0.499)
-        common = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10)
-        att = 10 ** (-lk.loss_dB_per_km * arm / 10)
-        locked = inj[0]["locked"] and inj[1]["locked"]
-        eta_a.append(common * att if locked else 0.0)
-        eta_b.append(common * att if locked else 0.0)
-        p_dark.append(pd_tot)
-        e_d.append(ed)
-        rows.append({"p": p, "inj": inj, "nb": nb, "eb": eb_, "ed": ed, "locked": locked})
-    res, prm = optimize_protocol(np.array(eta_a), np.array(eta_b), np.array(p_dark), np.array(e_d), params.protocol)
+    txs = [transmitters] * (2 * n) if isinstance(transmitters, TransmitterMetrics) else list(transmitters)
+    if len(txs) != 2 * n:
+        raise InputError(f"transmitters: got {len(txs)} chips, need 2 per pair = {2 * n} (A_1, B_1, ...)")
+    cl = {k: v[None] for k, v in client_arrays(txs).items()}
+    srv = server_arrays(server)
+    res = network_batch(srv, cl, params, distance_km=distance_km)
+    sens = (sensitivity(srv, cl, params, res["protocols"], distance_km=distance_km) if with_sensitivity
+            else {k: [None] * n for k, _ in SENSITIVITY_KEYS})
+    q, comb = res["pairs"], res["comb"]
+    lines = [int(m) for m in np.asarray(comb["lines"]).tolist()]
     out_pairs = []
-    for i, r in enumerate(rows):
-        p = r["p"]
-        plob = float(plob_bound(fibre_transmittance(max(p.distance_km, 1e-3), lk.loss_dB_per_km)))
-        kr = float(res.key_rate[i])
+    for j, p in enumerate(res["pair_specs"]):
+        g = {k: (np.asarray(v)[0, j] if np.ndim(v) >= 2 else v) for k, v in q.items()}
         out_pairs.append({
             "pair": p.pair,
             "comb_line": p.comb_line,
             "distance_km": p.distance_km,
             "downstream_km": p.downstream_km,
-            "locked": bool(r["locked"]),
-            "comb_line_power_mW": comb.line_power_mW[p.comb_line],
-            "injection_ratio_dB": [x["injection_ratio_dB"] for x in r["inj"]],
-            "locking_range_Hz": [r["inj"][0]["locking_range_red_Hz"], r["inj"][0]["locking_range_blue_Hz"]],
-            "linewidth_Hz": max(x["linewidth_Hz"] for x in r["inj"]),
-            "e_d": r["ed"],
-            "e_d_budget": r["eb"],
-            "p_noise": float(sum(r["nb"].values())),
-            "noise_budget": r["nb"],
-            "qber_x": float(res.qber_x[i]),
-            "qber_z": float(res.qber_z[i]),
-            "key_rate_per_pulse": kr,
-            "plob_per_pulse": plob,
-            "ratio_to_plob": kr / plob,
-            "protocol": {k: float(v[i]) for k, v in prm.items()},
+            "locked": bool(g["locked"]),
+            "comb_line_power_mW": float(g["comb_line_power_mW"]),
+            "line_wavelength_nm": float(g["line_wavelength_nm"]),
+            "injection_ratio_dB": [float(g["injection_ratio_a_dB"]), float(g["injection_ratio_b_dB"])],
+            "locking_range_Hz": [float(g["locking_range_red_Hz"]), float(g["locking_range_blue_Hz"])],
+            "dbr_reach": [bool(g["reach_a"]), bool(g["reach_b"])],
+            "dbr_reach_current_only": [bool(g["reach_current_only_a"]), bool(g["reach_current_only_b"])],
+            "tec_offset_K": [float(g["tec_offset_a_K"]), float(g["tec_offset_b_K"])],
+            "executable": [bool(g["executable_a"]), bool(g["executable_b"])],
+            "linewidth_Hz": float(g["linewidth_Hz"]),
+            "e_d": float(g["e_d"]),
+            "e_d_budget": {k: float(g[f"e_d_{k}"]) for k in res["e_d_terms"]},
+            "p_noise": float(g["p_noise"]),
+            "noise_budget": res["noise_budget"][j],
+            "qber_x": float(g["qber_x"]),
+            "qber_z": float(g["qber_z"]),
+            "key_rate_per_pulse": float(g["key_rate_per_pulse"]),
+            "epsilon_total": float(g["epsilon_total"]),
+            "plob_per_pulse": float(g["plob_per_pulse"]),
+            "ratio_to_plob": float(g["ratio_to_plob"]),
+            "protocol": {k[len("protocol_"):]: float(v) for k, v in g.items() if k.startswith("protocol_")},
+            "sensitivity": {k: v[j] for k, v in sens.items()},
         })
-    good = [q for q in out_pairs if q["locked"] and q["key_rate_per_pulse"] > 0]
-    cap = 2 * len(good) * min(q["distance_km"] for q in good) / 2 if good else 0.0
+    good = [x for x in out_pairs if x["locked"] and x["key_rate_per_pulse"] > 0]
+    cap = 2 * len(good) * min(x["distance_km"] for x in good) / 2 if good else 0.0
+    c0 = {k: np.asarray(v) for k, v in comb.items()}
     return {
         "pairs": out_pairs,
         "network_capability_km": cap,
         "n_users": 2 * len(good),
-        "comb": {"total_power_mW": comb.total_power_mW, "pump_power_mW": comb.pump_power_mW,
-                 "linewidth_Hz": comb.linewidth_Hz, "line_power_mW": comb.line_power_mW,
-                 "sil_locking_range_Hz": comb.sil["locking_range_Hz"],
-                 "sil_noise_suppression_dB": comb.sil["noise_suppression_dB"]},
+        "comb": {"total_power_mW": float(c0["total_power_mW"][0]), "pump_power_mW": float(c0["pump_power_mW"][0]),
+                 "linewidth_Hz": float(c0["linewidth_Hz"][0]),
+                 "line_power_mW": {m: float(c0["line_power_mW"][0, i]) for i, m in enumerate(lines)},
+                 "sil_locking_range_Hz": float(c0["sil_locking_range_Hz"][0]),
+                 "sil_noise_suppression_dB": float(c0["noise_suppression_dB"][0]),
+                 "comb_exists": bool(c0["comb_exists"][0]),
+                 "heater_power_mW": float(c0["heater_power_mW"][0]) if "heater_power_mW" in c0 else None,
+                 "heater_in_range": bool(c0["heater_in_range"][0])},
+        "protocols": [pr.model_dump() for pr in res["protocols"]],
+        "sensitivity": {"what": "d ln(key rate / PLOB) / d ln(x) per pair, x an assumption the article does not give",
+                        **sens},
         "assumptions": list(ASSUMPTIONS),
     }

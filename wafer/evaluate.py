@@ -1,20 +1,24 @@
-"""Per-die evaluators of the yield engine: sampled process -> device metrics -> key rate, for a design.
+"""Per-die evaluators of the yield engine: sampled process -> device metrics -> network chain -> key rate.
 
-Every die goes through the same evaluators as a single design (``circuits.devices``): the design's
-own geometry (``design.server_ring``, ``design.transmitter``) plus the die's process offsets
-(sample minus the study's nominal). One vectorised call per chunk; no mode solve, no geometry, no
-Python loop over dies. Dies whose sampled process leaves the models' domain (beyond the design
-margin of ``circuits.devices.DESIGN_MARGIN_SIGMA``) are clipped to it and flagged ``table_clipped``.
+Every die goes through the same evaluators as a single design: the device families of
+``circuits.devices`` (the design's own geometry plus the die's process offsets) and the network chain of
+``system.network.network_batch`` (comb, DBR set-point, injection locking, adaptable modulator circuit,
+error budget, key rate). One vectorised call per chunk; no mode solve, no geometry, no Python loop over
+dies. Dies whose sampled process leaves the models' domain (beyond the design margin of
+``circuits.devices.DESIGN_MARGIN_SIGMA``) are clipped to it and flagged ``table_clipped``.
 
-- ``inp``: transmitter dies; failed modulators (Bernoulli, PDK defect model: not geometric) are
-  counted; each die is then scored as client A of a 370 km pair with a nominal partner.
-- ``sin``: server dies (FSR, Q_i, Q_c, Q_L, extinction, D2, resonance).
-- ``pair``: two client dies and one server die per unit; the pair key rate at 370 km uses both
-  clients' IM extinction and failures; the server die gates the pair (normal dispersion, intact ring).
+- **Client die** (:func:`client_dies`): each of its 7 EO sections (``system.chain.SECTIONS``) is
+  evaluated with its own local mismatch (MMI width, arm imbalance, EO coefficient instances): the three
+  IMs driven on either arm, and the PM with its V_pi, full-scale phase and DAC encoding error; failed
+  sections come from the PDK's defect model; the adaptable circuit decides what the chip can still do.
+- **Server die** (:func:`server_dies`): the ring's FSR, Q, D2 and pumped resonance; its comb follows in
+  the chain.
+- ``inp``: each die is client A of the design's first pair with the design's nominal partner and server;
+  ``sin``: server dies; ``pair``: two client dies and one server die per unit, in the first pair's slot.
+  ``network`` (``wafer.network``): whole networks.
 
-The link, the phase-tracking budget apart from the IM extinction term, and the protocol come from
-the system evaluator at the design's nominal devices (:func:`reference_link`: computed once per
-design and process, cached on disk by content hash).
+The protocol of each pair slot is optimised once per design at its nominal devices
+(:func:`design_reference`, cached on disk by content hash) and reused for every die.
 """
 
 from __future__ import annotations
@@ -26,10 +30,22 @@ import numpy as np
 
 from ..circuits import devices as dv
 
-__all__ = ["EVALUATORS", "evaluate_inp", "evaluate_sin", "evaluate_pair", "reference_link", "REFERENCE_DISTANCE_KM"]
+__all__ = ["EVALUATORS", "evaluate_inp", "evaluate_sin", "evaluate_pair", "design_reference", "client_dies",
+           "server_dies", "REFERENCE_DISTANCE_KM", "SECTION_INSTANCES"]
 
 #: Distance at which dies are scored (the article's long pairs, where the PLOB bound is beaten).
 REFERENCE_DISTANCE_KM = 370.0
+#: Which sampled instance of each local-mismatch parameter acts on the evaluated rows of a client die:
+#: IM I, II, III driven on arm a, then the PM (``system.chain.SECTIONS``: arm a of IM k is section 2k, arm b
+#: 2k+1, the PM 6): the IM's splitter MMI (instance 2k), its arm imbalance (instance k), the driven
+#: section's own EO coefficient (instance = section).
+SECTION_INSTANCES = {
+    "mmi_width_bias_um": (0, 2, 4, 0),
+    "arm_loss_imbalance_dB": (0, 1, 2, 0),
+    "eo_coefficient_ln": (0, 2, 4, 6),
+}
+#: EO-coefficient instance of arm b of IM I, II, III (driven when arm a failed).
+ARM_B_EO_INSTANCES = (1, 3, 5)
 
 
 def _design(design: dict | None):
@@ -46,62 +62,6 @@ def _parse_design(blob: str):
     return parse_design(json.loads(blob), source="study design")
 
 
-def reference_link(design: dict | None = None, processes: dict | None = None,
-                   distance_km: float = REFERENCE_DISTANCE_KM) -> dict:
-    """Nominal link of the design's first pair at ``distance_km``: channel efficiency, noise, e_d
-    terms without the IM extinction, the optimised protocol, PLOB; computed by the system evaluator
-    from the design's own nominal ring and transmitter. Cached in memory and on disk by the content
-    hash of (design, process data, distance, qchipnet version)."""
-    from ..models.cache import content_key
-
-    d = _design(design)
-    procs = _study_processes(d, processes)
-    spec = {"design": d.model_dump(mode="json"), "process": {k: v.model_dump() for k, v in procs.items()},
-            "distance_km": distance_km}
-    return _reference_link_cached(content_key(spec), json.dumps(spec, sort_keys=True))
-
-
-@functools.lru_cache(maxsize=16)
-def _reference_link_cached(key: str, spec: str) -> dict:
-    from ..models.cache import cached_json
-
-    return cached_json("reference_link", key, lambda: _compute_reference_link(json.loads(spec)))
-
-
-def _compute_reference_link(spec: dict) -> dict:
-    from ..circuits.ring import ring_report
-    from ..circuits.transmitter import transmitter_report
-    from ..design import network_params, parse_design
-    from ..pdk.process import ProcessData
-    from ..system.bounds import fibre_transmittance, plob_bound
-    from ..system.devices import ServerMetrics, TransmitterMetrics
-    from ..system.network import evaluate_network
-    from ..system.phase import PhaseTrackingParams
-
-    d = parse_design(spec["design"], source="study design")
-    procs = {k: ProcessData.model_validate(v) for k, v in spec["process"].items()}
-    distance_km = spec["distance_km"]
-    ring = ring_report(d.server_ring.model_dump(), process=procs["sin"])
-    tx = transmitter_report(d.transmitter.model_dump(), process=procs["inp"], chip_paths=False)
-    params = network_params(d)
-    res = evaluate_network(ServerMetrics.from_json(ring), TransmitterMetrics.from_json(tx), params,
-                           distance_km=distance_km)
-    pair = res["pairs"][0]
-    lk = params.link
-    arm = distance_km / 2
-    eta = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10) * 10 ** (-lk.loss_dB_per_km * arm / 10)
-    return {
-        "eta": eta if pair["locked"] else 0.0,
-        "p_dark": pair["p_noise"],
-        "e_d_terms": {k: v for k, v in pair["e_d_budget"].items() if k != "im_extinction"},
-        "gate_to_pulse_ratio": PhaseTrackingParams().gate_to_pulse_ratio,
-        "protocol": {**params.protocol.model_dump(), **pair["protocol"]},
-        "plob": float(plob_bound(fibre_transmittance(distance_km, lk.loss_dB_per_km))),
-        "partner_im_visibility_dB": tx["im_visibility_dB"],
-        "partner_key_rate_per_pulse": pair["key_rate_per_pulse"],
-    }
-
-
 def _study_processes(d, processes: dict | None) -> dict:
     from ..design import processes as design_processes
 
@@ -110,92 +70,260 @@ def _study_processes(d, processes: dict | None) -> dict:
     return out
 
 
-def _pair_key_rate(er_a_dB, er_b_dB, working, link: dict) -> tuple[np.ndarray, np.ndarray]:
-    from ..system.phase import combine_error_arrays, im_extinction_error
-    from ..system.snstf import SNSProtocol, key_rate
+# ----------------------------------------------------------------------------- dies
+def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.ndarray]:
+    """Metrics of transmitter dies (one row each) and the arrays the network chain reads
+    (``system.network.CLIENT_KEYS``; ``im_visibility_dB`` per IM and drive arm, shape (n, 3, 2))."""
+    from ..models import inp as M
+    from ..system import chain
+    from ..system.devices import TransmitterMetrics
 
-    er_a = np.clip(np.asarray(er_a_dB, dtype=float), 1e-3, 80.0)
-    er_b = np.clip(np.asarray(er_b_dB, dtype=float), 1e-3, 80.0)
-    terms = dict(link["e_d_terms"])
-    terms["im_extinction"] = im_extinction_error(er_a, er_b, link["gate_to_pulse_ratio"])
-    e_d = np.minimum(combine_error_arrays(terms), 0.499)
-    eta = np.where(working, link["eta"], 0.0)
-    kr = key_rate(eta, eta, np.full_like(e_d, link["p_dark"]), e_d, SNSProtocol(**link["protocol"]))
-    kr = np.where(working, kr, 0.0)
-    return kr, kr / link["plob"]
-
-
-def _offsets(params: dict, names: tuple[str, ...], process) -> dict[str, np.ndarray]:
-    """Per-die deviations of the sampled process (first instance of each die) from the study's nominal."""
-    return {k: params[k][:, 0] - process[k].nominal for k in names}
-
-
-def _transmitter_metrics(params: dict, design, process) -> dict[str, np.ndarray]:
     tx = design.transmitter.model_dump()
-    off, clipped = dv.domain_clip("inp", tx, _offsets(params, dv.INP_OFFSETS, process), process)
-    m = {k: np.asarray(v, dtype=float) for k, v in dv.transmitter_metrics(tx, off, process=process).items()
+    n = next(iter(params.values())).shape[0]
+    raw = {k: np.asarray(params[k], dtype=float).reshape(n, -1) - process[k].nominal for k in dv.INP_OFFSETS}
+
+    def rows(instances: dict, sel=slice(None)) -> dict[str, np.ndarray]:
+        """Offsets per (die, evaluated row): local-mismatch parameters per row, the others per die."""
+        return {k: (v[sel][:, np.minimum(np.array(instances[k]), v.shape[1] - 1)] if k in instances
+                    else v[sel][:, :1]) for k, v in raw.items()}
+
+    off, clipped = dv.domain_clip("inp", tx, rows(SECTION_INSTANCES), process)
+    off = {k: (v if k in SECTION_INSTANCES else v[:, 0]) for k, v in off.items()}
+    m = {k: np.asarray(v, dtype=float) for k, v in dv.transmitter_metrics(tx, off, process=process, sections=4).items()
          if k != "reachable"}
-    m["table_clipped"] = clipped.astype(float)
-    return m
+    failed = defects.get("pm_failure_devices")
+    failed = np.zeros((n, 7), bool) if failed is None else np.asarray(failed, dtype=bool).reshape(n, 7)
+    pm = {k: v[:, 3] for k, v in m.items()}
+    vis_a = m["im_visibility_dB"][:, :3]
+    vis = np.stack([vis_a, vis_a], axis=-1)  # (n, 3, 2): the IM driven on arm a / on arm b
+    # arm b is driven only where arm a failed: evaluate those IMs with arm b's EO coefficient
+    need = failed[:, 0:6:2] & ~failed[:, 1:6:2]
+    if need.any():
+        d_idx, k_idx = np.nonzero(need)
+        inst = {**SECTION_INSTANCES, "eo_coefficient_ln": (1, 3, 5, 6)}
+        sub = {k: (v[d_idx, k_idx] if k in inst else v[d_idx, 0]) for k, v in rows(inst).items()}
+        sub, _ = dv.domain_clip("inp", tx, sub, process)
+        vis[d_idx, k_idx, 1] = np.asarray(dv.transmitter_metrics(tx, sub, process=process)["im_visibility_dB"])
+    # V_pi of every arm (the article's Fig. 2k counts all six): closed form of the EO coefficients
+    x = dv._transmitter_inputs(tx, {k: (v[..., 0] if v.ndim == 2 else v) for k, v in off.items()}, process)
+    eo_b = raw["eo_coefficient_ln"][:, np.minimum(np.array(ARM_B_EO_INSTANCES), raw["eo_coefficient_ln"].shape[1] - 1)]
+    vpi_b = np.asarray(M.pm_vpi_core(x["L_pm"], dv.LAMBDA0_UM, np.asarray(x["ridge"] + x["wb"])[:, None],
+                                     np.asarray(x["core"])[:, None], np.asarray(x["etch"])[:, None],
+                                     np.asarray(x["bg"])[:, None],
+                                     np.exp(process["eo_coefficient_ln"].nominal + eo_b)))
+    vpi_arms = np.stack([m["vpi_V"][:, :3], vpi_b], axis=-1).reshape(n, 6)
+    pm_usable = pm["pm_max_phase_rad"] >= 1.5 * np.pi
+    circ = chain.adaptable_circuit(failed | np.c_[np.zeros((n, 6), bool), ~pm_usable], vis)
+    t0 = TransmitterMetrics()
+    out = {
+        # the chip as the article characterises it: the PM and the three IMs driven on arm a
+        "vpi_V": pm["vpi_V"], "im_visibility_dB": vis[:, 2, 0], "im_visibility_min_dB": vis[:, :, 0].min(axis=1),
+        "im_insertion_loss_dB": m["im_insertion_loss_dB"][:, 2], "im_chirp_rad": m["im_chirp_rad"][:, 2],
+        "pm_max_phase_rad": pm["pm_max_phase_rad"], "pm_phase_error_rad": pm["pm_phase_error_rad"],
+        "dbr_tuning_range_nm": pm["dbr_tuning_range_nm"], "dbr_tec_window_nm": pm["dbr_tec_window_nm"],
+        "bragg_nm": pm["bragg_nm"], "mode_spacing_nm": pm["mode_spacing_nm"], "k_c_per_s": pm["k_c_per_s"],
+        "reachable_line_count": pm["reachable_line_count"], "target_lines_reachable": pm["target_lines_reachable"],
+        "voa_attenuation_dB": pm["voa_attenuation_dB"],
+        "n_failed_modulators": failed.sum(axis=1).astype(float),
+        "chip_executable": circ["executable"].astype(float), "chip_degraded": circ["degraded"].astype(float),
+        "gate_visibility_dB": circ["gate_visibility_dB"],
+        "table_clipped": clipped.any(axis=-1).astype(float),
+    }
+    chain_in = {
+        "im_visibility_dB": vis, "section_failed": failed | np.c_[np.zeros((n, 6), bool), ~pm_usable],
+        "pm_phase_error_rad": np.nan_to_num(pm["pm_phase_error_rad"], nan=0.0),
+        "bragg_nm": pm["bragg_nm"], "dbr_tuning_range_nm": pm["dbr_tuning_range_nm"],
+        "dbr_tec_window_nm": pm["dbr_tec_window_nm"], "mode_spacing_nm": pm["mode_spacing_nm"],
+        "k_c_per_s": pm["k_c_per_s"], "alpha_H": np.full(n, M.LASER.alpha_H),
+        "free_running_linewidth_Hz": np.full(n, M.LASER.linewidth_free_MHz * 1e6),
+        "output_power_mW": np.full(n, t0.output_power_mW), "chip_coupling_loss_dB": np.full(n, t0.chip_coupling_loss_dB),
+    }
+    # the article's Fig. 2k reading: every IM arm's V_pi and its IM's visibility, a failed section as zeros
+    out["_sections"] = {"vpi_V": np.where(failed[:, :6], 0.0, vpi_arms),
+                        "visibility_dB": np.where(failed[:, :6], 0.0, np.repeat(vis_a, 2, axis=1))}
+    out["_chain"] = chain_in
+    return out
 
 
-def _ring_metrics(params: dict, design, process) -> dict[str, np.ndarray]:
+def server_dies(params: dict, defects: dict, design, process) -> dict[str, np.ndarray]:
+    """Metrics of server dies (one row each), with the arrays the network chain reads."""
+    from ..system.devices import ServerMetrics
+
     ring = design.server_ring.model_dump()
-    off, clipped = dv.domain_clip("sin", ring, _offsets(params, dv.SIN_OFFSETS, process), process)
+    off = {k: np.asarray(params[k], dtype=float).reshape(params[k].shape[0], -1)[:, 0] - process[k].nominal
+           for k in dv.SIN_OFFSETS}
+    off, clipped = dv.domain_clip("sin", ring, off, process)
     m = {k: np.asarray(v, dtype=float) for k, v in dv.ring_metrics(ring, off, process=process).items()}
     m["table_clipped"] = clipped.astype(float)
+    m["n_defects"] = np.asarray(defects["ring_defect"], dtype=float)
+    s0 = ServerMetrics()
+    n = m["fsr_GHz"].shape[0]
+    m["_chain"] = {"q_intrinsic": m["q_intrinsic"], "q_coupling": m["q_coupling"], "fsr_GHz": m["fsr_GHz"],
+                   "D2_over_2pi_kHz": m["D2_over_2pi_kHz"], "n_g": m["n_g"],
+                   "backscatter_gamma_norm": np.full(n, s0.backscatter_gamma_norm),
+                   "gamma_per_W_per_m": np.full(n, s0.gamma_per_W_per_m), "resonance_wl_nm": m["resonance_wl_nm"],
+                   "n_defects": m["n_defects"],
+                   # the fabricated cross-section: the comb's thermorefractive floor and heater follow the die
+                   "width_um": np.full(n, ring["width_um"]) + off["width_bias_um"],
+                   "thickness_nm": np.full(n, ring["thickness_nm"]) + off["thickness_nm"]}
     return m
 
 
-def evaluate_inp(params: dict, defects: dict, design: dict | None = None, processes: dict | None = None) -> dict:
-    """Metrics of transmitter dies of ``design`` (one row each)."""
+# ----------------------------------------------------------------------------- nominal reference
+def design_reference(design: dict | None = None, processes: dict | None = None,
+                     distance_km: float = REFERENCE_DISTANCE_KM) -> dict:
+    """The design's nominal network at ``distance_km``: its nominal server and client arrays and the
+    protocol of every pair slot optimised there (reused for every die). Cached in memory and on disk by
+    the content hash of (design, process data, distance, qchipnet version)."""
+    from ..models.cache import content_key
+
     d = _design(design)
     procs = _study_processes(d, processes)
-    m = _transmitter_metrics(params, d, procs["inp"])
-    failed = np.asarray(defects["pm_failure"], dtype=float)
-    m["n_failed_modulators"] = failed
-    link = reference_link(design, procs)
-    working = (failed == 0) & (m["target_lines_reachable"] > 0)
-    kr, ratio = _pair_key_rate(m["im_visibility_dB"], np.full_like(failed, link["partner_im_visibility_dB"]),
-                               working, link)
-    m["key_rate_per_pulse"] = kr
-    m["ratio_to_plob"] = ratio
+    spec = {"design": d.model_dump(mode="json"), "process": {k: v.model_dump() for k, v in procs.items()},
+            "distance_km": distance_km, "v": 2}
+    return _reference_cached(content_key(spec), json.dumps(spec, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=16)
+def _reference_cached(key: str, spec: str) -> dict:
+    from ..models.cache import cached_json
+
+    return cached_json("design_reference", key, lambda: _compute_reference(json.loads(spec)))
+
+
+def _nominal_dies(d, procs) -> tuple[dict, dict]:
+    inp, sin = procs["inp"], procs["sin"]
+    pc = {k: np.full((1, 1), inp[k].nominal) for k in dv.INP_OFFSETS}
+    ps = {k: np.full((1, 1), sin[k].nominal) for k in dv.SIN_OFFSETS}
+    c = client_dies(pc, {"pm_failure": np.zeros(1)}, d, inp)
+    s = server_dies(ps, {"ring_defect": np.zeros(1)}, d, sin)
+    return c["_chain"], s["_chain"]
+
+
+def _compute_reference(spec: dict) -> dict:
+    from ..design import network_params, parse_design
+    from ..pdk.process import ProcessData
+    from ..system.network import network_batch
+
+    d = parse_design(spec["design"], source="study design")
+    procs = {k: ProcessData.model_validate(v) for k, v in spec["process"].items()}
+    client, server = _nominal_dies(d, procs)
+    params = network_params(d)
+    n_p = len(params.pairs)
+    clients = {k: np.repeat(np.asarray(v)[:, None], 2 * n_p, axis=1) for k, v in client.items()}
+    res = network_batch(server, clients, params, distance_km=spec["distance_km"])
+    q = res["pairs"]
+    return {"server": {k: np.asarray(v).tolist() for k, v in server.items()},
+            "client": {k: np.asarray(v).tolist() for k, v in client.items()},
+            "protocols": [p.model_dump() for p in res["protocols"]],
+            "key_rate_per_pulse": np.asarray(q["key_rate_per_pulse"])[0].tolist(),
+            "ratio_to_plob": np.asarray(q["ratio_to_plob"])[0].tolist(),
+            "qber_x": np.asarray(q["qber_x"])[0].tolist(),
+            "distance_km": spec["distance_km"]}
+
+
+def reference_protocols(ref: dict):
+    from ..system.snstf import SNSProtocol
+
+    return [SNSProtocol(**p) for p in ref["protocols"]]
+
+
+def _slot_params(d, distance_km: float, slots=None):
+    """The design's network parameters, restricted to ``slots`` (pair indices) at ``distance_km``."""
+    from ..design import network_params
+
+    params = network_params(d)
+    if slots is not None:
+        params = params.model_copy(update={"pairs": [params.pairs[i] for i in slots]})
+    return params
+
+
+def _pair_chain(server: dict, clients: dict, d, ref: dict, slots, distance_km: float) -> dict[str, np.ndarray]:
+    """Key rate of pair slots ``slots`` for the given dies through ``system.network.network_batch``."""
+    from ..system.network import network_batch
+
+    params = _slot_params(d, distance_km, slots)
+    protos = [reference_protocols(ref)[i] for i in slots]
+    res = network_batch(server, clients, params, protocols=protos, distance_km=distance_km)
+    return res["pairs"]
+
+
+def _chain_columns(q: dict, j: int = 0) -> dict[str, np.ndarray]:
+    keep = ("locked", "key_rate_per_pulse", "ratio_to_plob", "qber_x", "e_d", "linewidth_Hz", "injection_ratio_a_dB",
+            "tec_offset_a_K", "reach_a", "reach_current_only_a", "in_lock_range_a", "comb_line_power_mW")
+    out = {k: np.asarray(q[k], dtype=float)[:, j] for k in keep}
+    # a pair that does not lock has no interference: its QBER and e_d are undefined, not 50 %
+    for k in ("qber_x", "e_d"):
+        out[k] = np.where(out["locked"] > 0, out[k], np.nan)
+    return out
+
+
+# ----------------------------------------------------------------------------- platforms
+def evaluate_inp(params: dict, defects: dict, design: dict | None = None, processes: dict | None = None) -> dict:
+    """Metrics of transmitter dies of ``design`` (one row each): devices, the adaptable circuit, and the
+    key rate as client A of the first pair at 370 km with the design's nominal partner and server."""
+    d = _design(design)
+    procs = _study_processes(d, processes)
+    m = client_dies(params, defects, d, procs["inp"])
+    ch = m.pop("_chain")
+    m.pop("_sections")
+    ref = design_reference(design, procs)
+    n = m["vpi_V"].shape[0]
+    nom_c = {k: np.asarray(v) for k, v in ref["client"].items()}
+    clients = {k: np.stack([np.asarray(ch[k]), np.broadcast_to(nom_c[k][0], np.shape(ch[k]))], axis=1) for k in ch}
+    server = {k: np.repeat(np.asarray(v, dtype=float), n) for k, v in ref["server"].items()}
+    q = _pair_chain(server, clients, d, ref, [0], REFERENCE_DISTANCE_KM)
+    c = _chain_columns(q)
+    m.update({"key_rate_per_pulse": c["key_rate_per_pulse"], "ratio_to_plob": c["ratio_to_plob"],
+              "qber_x": c["qber_x"], "locked": c["locked"], "tec_offset_K": c["tec_offset_a_K"],
+              "dbr_reach_current_only": c["reach_current_only_a"], "injection_ratio_dB": c["injection_ratio_a_dB"]})
     return m
 
 
 def evaluate_sin(params: dict, defects: dict, design: dict | None = None, processes: dict | None = None) -> dict:
-    """Metrics of server dies of ``design`` (one row each)."""
+    """Metrics of server dies of ``design`` (one row each), with the comb each die makes."""
+    from ..design import network_params
+    from ..system.network import SERVER_KEYS, _comb
+
     d = _design(design)
     procs = _study_processes(d, processes)
-    m = _ring_metrics(params, d, procs["sin"])
-    m["n_defects"] = np.asarray(defects["ring_defect"], dtype=float)
+    m = server_dies(params, defects, d, procs["sin"])
+    ch = m.pop("_chain")
+    comb = _comb({k: ch[k] for k in (*SERVER_KEYS, "width_um", "thickness_nm")}, network_params(d))
+    lines = [int(x) for x in np.asarray(comb["lines"]).tolist()]
+    used = [p.comb_line for p in d.network.pairs]
+    m["comb_exists"] = np.asarray(comb["comb_exists"], dtype=float)
+    m["comb_linewidth_Hz"] = np.asarray(comb["linewidth_Hz"], dtype=float)
+    m["comb_min_line_power_mW"] = np.min(np.asarray(comb["line_power_mW"])[:, [lines.index(u) for u in used]], axis=1)
+    if "heater_power_mW" in comb:
+        m["heater_power_mW"] = np.asarray(comb["heater_power_mW"], dtype=float)
     return m
 
 
 def evaluate_pair(client: tuple, server: tuple, n_pairs: int, design: dict | None = None,
                   processes: dict | None = None) -> dict:
-    """Metrics of chip pairs: clients 2i and 2i+1 with server die i."""
+    """Metrics of chip pairs: clients 2i and 2i+1 with server die i, in the first pair's slot."""
     (pc, dc), (ps, ds) = client, server
     d = _design(design)
     procs = _study_processes(d, processes)
-    tx = _transmitter_metrics(pc, d, procs["inp"])
-    sv = _ring_metrics(ps, d, procs["sin"])
-    sv["n_defects"] = np.asarray(ds["ring_defect"], dtype=float)
-    failed = np.asarray(dc["pm_failure"], dtype=float)
+    tx = client_dies(pc, dc, d, procs["inp"])
+    sv = server_dies(ps, ds, d, procs["sin"])
+    ch, sch = tx.pop("_chain"), sv.pop("_chain")
     a, b = slice(0, 2 * n_pairs, 2), slice(1, 2 * n_pairs, 2)
-    reach = tx["target_lines_reachable"] > 0
-    server_ok = (sv["D2_over_2pi_kHz"] < 0) & (sv["n_defects"] == 0)
-    working = (failed[a] == 0) & (failed[b] == 0) & reach[a] & reach[b] & server_ok
-    kr, ratio = _pair_key_rate(tx["im_visibility_dB"][a], tx["im_visibility_dB"][b], working,
-                               reference_link(design, procs))
+    clients = {k: np.stack([np.asarray(v)[a], np.asarray(v)[b]], axis=1) for k, v in ch.items()}
+    ref = design_reference(design, procs)
+    q = _pair_chain(sch, clients, d, ref, [0], REFERENCE_DISTANCE_KM)
+    c = _chain_columns(q)
     return {
         "im_visibility_dB_a": tx["im_visibility_dB"][a], "im_visibility_dB_b": tx["im_visibility_dB"][b],
         "vpi_V_a": tx["vpi_V"][a], "vpi_V_b": tx["vpi_V"][b],
-        "n_failed_modulators": failed[a] + failed[b],
+        "n_failed_modulators": tx["n_failed_modulators"][a] + tx["n_failed_modulators"][b],
+        "chip_executable_a": tx["chip_executable"][a], "chip_executable_b": tx["chip_executable"][b],
         "fsr_GHz": sv["fsr_GHz"], "q_intrinsic": sv["q_intrinsic"], "q_coupling": sv["q_coupling"],
         "D2_over_2pi_kHz": sv["D2_over_2pi_kHz"],
         "table_clipped": np.maximum(np.maximum(tx["table_clipped"][a], tx["table_clipped"][b]), sv["table_clipped"]),
-        "key_rate_per_pulse": kr, "ratio_to_plob": ratio,
+        "locked": c["locked"], "qber_x": c["qber_x"], "e_d": c["e_d"],
+        "key_rate_per_pulse": c["key_rate_per_pulse"], "ratio_to_plob": c["ratio_to_plob"],
     }
 
 

@@ -32,12 +32,13 @@ import numpy as np
 from ..pdk.process import ProcessData
 from ..validate import check_range
 
-__all__ = ["wafer_rng", "correlation_factor", "sample_wafer", "sample_defects", "INSTANCES", "DEVICES_PER_DIE"]
+__all__ = ["wafer_rng", "correlation_factor", "sample_wafer", "sample_die_sets", "sample_defects", "INSTANCES",
+           "DEVICES_PER_DIE"]
 
 #: Number of independent instances per die of each parameter that has die-local mismatch
 #: (parameters not listed have one instance per die). Names follow pdk/<platform>/process.py.
 INSTANCES: dict[str, dict[str, int]] = {
-    "inp": {"mmi_width_bias_um": 6, "arm_loss_imbalance_dB": 3, "eo_coefficient_ln": 6},
+    "inp": {"mmi_width_bias_um": 6, "arm_loss_imbalance_dB": 3, "eo_coefficient_ln": 7},
     "sin": {},
 }
 
@@ -72,6 +73,76 @@ def _cholesky_deterministic(a: np.ndarray) -> np.ndarray:
         if j + 1 < n:
             L[j + 1:, j] = (a[j + 1:, j] - (L[j + 1:, :j] * L[j, :j]).sum(axis=1)) / L[j, j]
     return L
+
+
+def _cholesky_batch(a: np.ndarray) -> np.ndarray:
+    """:func:`_cholesky_deterministic` of a stack ``(..., m, m)`` (elementwise numpy, same bits everywhere)."""
+    m = a.shape[-1]
+    L = np.zeros_like(a)
+    for j in range(m):
+        s = a[..., j, j] - (L[..., j, :j] ** 2).sum(-1)
+        L[..., j, j] = np.sqrt(s)
+        if j + 1 < m:
+            L[..., j + 1:, j] = (a[..., j + 1:, j] - (L[..., j + 1:, :j] * L[..., j, None, :j]).sum(-1)) / L[..., j, j, None]
+    return L
+
+
+def sample_die_sets(process: ProcessData, positions_mm: np.ndarray, wafer_radius_mm: float,
+                    rngs: list) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The model of :func:`sample_wafer` at a few dies of many wafers: ``positions_mm`` (n_wafers, m, 2),
+    one generator per wafer in ``rngs``. The spatial field is sampled exactly at the m dies (the
+    marginal of the Gaussian random field there: Cholesky factor of their m x m covariance), so a
+    wafer costs O(m^3) instead of a full wafer plan. Returns ``params[name]`` of shape
+    (n_wafers * m, k) and ``defects`` (counts (n_wafers * m,), device matrices (n_wafers * m, k)),
+    wafer-major."""
+    pos = np.asarray(positions_mm, dtype=float)
+    nw, m = pos.shape[:2]
+    if len(rngs) != nw:
+        raise ValueError("sample_die_sets: one generator per wafer")
+    rho = (pos**2).sum(-1) / wafer_radius_mm**2 - 0.5
+    d2 = ((pos[:, :, None, :] - pos[:, None, :, :]) ** 2).sum(-1)
+    inst = INSTANCES.get(process.platform, {})
+    names = sorted(process.parameters)
+    ks = [inst.get(name, 1) for name in names]
+    # one block of standard normals per wafer (wafer term, radial amplitude, field at the m dies, local
+    # instances, for every parameter in name order) and one block of uniforms for the defects
+    sizes = [2 + m + m * k for k in ks]
+    z = np.stack([g.standard_normal(sum(sizes)) for g in rngs])  # (nw, total)
+    per = DEVICES_PER_DIE.get(process.platform, {})
+    defect_items = sorted(process.defects.items())
+    u = np.stack([g.random(m * sum(per.get(name, 1) for name, _ in defect_items)) for g in rngs])
+    out: dict[str, np.ndarray] = {}
+    chol: dict[float, np.ndarray] = {}
+    o = 0
+    for name, k, size in zip(names, ks, sizes):
+        p = process.parameters[name]
+        blk = z[:, o:o + size]
+        o += size
+        s_ww = p.sigma_within_wafer
+        val = p.nominal + p.sigma_wafer * blk[:, :1]
+        if s_ww and p.radial_fraction:
+            val = val + blk[:, 1:2] * s_ww * np.sqrt(p.radial_fraction * 12.0) * rho
+        s_field = s_ww * np.sqrt(1.0 - p.radial_fraction)
+        if s_field:
+            if p.corr_length_mm not in chol:
+                cov = np.exp(-d2 / (2 * p.corr_length_mm**2))
+                cov[:, np.arange(m), np.arange(m)] += 1e-9
+                chol[p.corr_length_mm] = _cholesky_batch(cov)
+            val = val + (chol[p.corr_length_mm] * blk[:, None, 2:2 + m]).sum(-1) * s_field
+        local = p.sigma_local * blk[:, 2 + m:].reshape(nw, m, k)
+        out[name] = (val[..., None] + local).reshape(nw * m, k)
+    dft, o = {}, 0
+    for name, d in defect_items:
+        k = per.get(name, 1)
+        dft[name] = u[:, o:o + m * k].reshape(nw, m, k) < d.p_fail
+        o += m * k
+    defects: dict[str, np.ndarray] = {}
+    for name, f in dft.items():
+        f = f.reshape(nw * m, -1)
+        defects[name] = f.sum(axis=1)
+        if f.shape[1] > 1:
+            defects[f"{name}_devices"] = f
+    return out, defects
 
 
 def _matvec(L: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -115,12 +186,21 @@ def sample_wafer(process: ProcessData, positions_mm: np.ndarray, wafer_radius_mm
 
 def sample_defects(process: ProcessData, n_dies: int, rng: np.random.Generator,
                    devices_per_die: dict[str, int] | None = None) -> dict[str, np.ndarray]:
-    """Number of failed devices per die for every defect model (binomial per die)."""
+    """Failed devices of every defect model: ``defects[name]`` the ``(n_dies,)`` count per die and,
+    for models with several devices per die, ``defects[name + "_devices"]`` the ``(n_dies, k)`` boolean
+    matrix saying which device failed (independent Bernoulli per device)."""
     per = devices_per_die or DEVICES_PER_DIE.get(process.platform, {})
-    return {name: rng.binomial(per.get(name, 1), d.p_fail, size=n_dies) for name, d in sorted(process.defects.items())}
+    out: dict[str, np.ndarray] = {}
+    for name, d in sorted(process.defects.items()):
+        k = per.get(name, 1)
+        failed = rng.random((n_dies, k)) < d.p_fail
+        out[name] = failed.sum(axis=1)
+        if k > 1:
+            out[f"{name}_devices"] = failed
+    return out
 
 
 #: Devices per die that each defect model applies to: the transmitter cell has 7 EO phase sections
-#: (3 IMs x 2 arms + the PM; ``n_eo_phase_sections`` in its info). The article counts 6 per chip
+#: (3 IMs x 2 arms + the PM, in ``system.chain.SECTIONS`` order; ``n_eo_phase_sections`` in its info). The article counts 6 per chip
 #: (120 on 20 chips); the per-section failure probability 3/120 is what carries over.
 DEVICES_PER_DIE: dict[str, dict[str, int]] = {"inp": {"pm_failure": 7}, "sin": {"ring_defect": 1}}

@@ -123,7 +123,8 @@ def test_batch_monte_carlo_reproduces_paper_spread():
     assert np.mean(b["vpi_V"]) == pytest.approx(5.8, abs=0.6)
     # the EO-coefficient spread is calibrated (pdk/inp/process.py) to the paper's V_pi spread
     assert 0.8 < np.std(b["vpi_V"]) < 1.8
-    assert np.std(b["im_visibility_dB"]) > 2.0
+    # calibrated (pdk/inp/process.py mmi_width_bias_um) to the article's working IMs: 34.7 +- 1.4 dB
+    assert 0.8 < np.std(b["im_visibility_dB"]) < 3.0
     assert np.all(np.isfinite(b["im_visibility_dB"])) and np.all(b["dbr_tuning_range_nm"] > 3.0)
 
 

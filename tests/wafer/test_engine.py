@@ -46,8 +46,10 @@ def test_summary_keys_and_sanity(reference_run):
     d = _dies(out)
     assert len(d) == N_INP and d["die_id"].is_unique is False  # several wafers share die IDs
     assert d.groupby("wafer").size().tolist() == [326, 326, 48]
-    # a die with a failed modulator never carries key
-    assert (d.loc[d["n_failed_modulators"] > 0, "key_rate_per_pulse"] == 0).all()
+    # a chip that cannot run the protocol never carries key; the adaptable circuit keeps most failed ones going
+    assert (d.loc[d["chip_executable"] == 0, "key_rate_per_pulse"] == 0).all()
+    failed = d[d["n_failed_modulators"] > 0]
+    assert len(failed) and failed["chip_executable"].mean() > 0.8
 
 
 def test_same_seed_identical_and_chunking_irrelevant(reference_run, tmp_path):
@@ -127,7 +129,7 @@ def test_cli_plots(tmp_path):
                         str(tmp_path / "r"), "--json", "--plots"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     s = json.loads(r.stdout)
-    assert any(p.endswith("wafer_pass_fail.png") for p in s["plots"])
+    assert any(p.endswith("wafer_pass_fail_000.png") for p in s["plots"])
     assert all(Path(p).stat().st_size > 1000 for p in s["plots"])
 
 
@@ -135,10 +137,13 @@ def test_reproduces_the_article_inp(tmp_path):
     """Issue 7: `qchipnet yield --platform inp --dies 5000 --seed 1` against the article's chip statistics."""
     s = run_study(make_config("inp", 5000, seed=1), tmp_path / "inp", progress=False)
     assert s["modulator_yield"] == pytest.approx(0.975, abs=0.015)
+    # the article's Fig. 2k read with its three dead modulators as zeros (5.8 +- 1.4 V, 33.8 +- 5.6 dB over
+    # 120): the working devices are 5.95 +- 1.06 V and 34.7 +- 1.4 dB
     v = s["metrics"]["vpi_V"]
-    assert v["mean"] == pytest.approx(5.8, abs=0.4) and 1.0 <= v["std"] <= 1.8
+    assert v["mean"] == pytest.approx(5.95, abs=0.4) and 0.7 <= v["std"] <= 1.5
     vis = s["metrics"]["im_visibility_dB"]
-    assert vis["mean"] == pytest.approx(33.8, abs=2.0) and 3.5 <= vis["std"] <= 7.5
+    assert vis["mean"] == pytest.approx(34.7, abs=1.5) and 0.8 <= vis["std"] <= 2.5
+    assert s["chip_executable_fraction"] > 0.98  # the adaptable circuit survives most failures
 
 
 def test_reproduces_the_article_sin(tmp_path):

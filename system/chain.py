@@ -1,0 +1,311 @@
+"""The per-pair chain of the network, batch-native: server die -> comb -> client dies -> locking ->
+error budget -> key rate. One code path for one design (a batch of one) and for a million dies.
+
+Every function takes numpy arrays that broadcast over any leading shape (networks x pairs in the
+Monte Carlo, ``(1, n_pairs)`` for a single design); there is no Python loop over dies.
+
+Chain (physics.md 2-6; each step's model and sources are in its function):
+
+1. **Comb of the server die** (:func:`qchipnet.system.comb.comb_batch`): line powers of the die's own
+   dark-pulse comb, its linewidth, the heater power needed to bring the pumped resonance onto the
+   design's lambda_0; the die's grid is lambda_0 + mu x its own FSR.
+2. **Client DBR set-point** (:func:`dbr_setpoint`): laser I must reach its pair's line and laser II
+   the reference line lambda_0 with one TEC set-point (both lasers share the chip's TEC) and each
+   its own mirror current (continuous tuning, blue-shift only); separate figures for the current
+   and the TEC.
+3. **Injection locking** (:func:`lock_batch`): injection ratio from the line power after
+   demultiplexing, downstream fibre and chip coupling; the strength-dependent stable band of the
+   class-B rate equations (:func:`stable_band`, tabulated from
+   :func:`qchipnet.system.injection.stable_locking_range`); the set-point error inside it; loop
+   bandwidth and residual phase variance.
+4. **Adaptable modulator circuit** (:func:`adaptable_circuit`): which EO-section failures the chip
+   survives and what the surviving chip can still do (its not-sending extinction).
+5. **Error budget** (:func:`error_terms`): e_d from both dies and the slot's tracking budget.
+6. **Key rate** at the slot's protocol (optimised once per design, reused per die).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from ..constants import C_M_PER_S
+from ..validate import InputError
+
+__all__ = ["SECTIONS", "IM_ROLES", "stable_band", "dbr_setpoint", "lock_batch", "adaptable_circuit", "error_terms",
+           "line_wavelengths_nm", "STABLE_BAND_K_RANGE"]
+
+#: The transmitter's EO phase sections, in the order of the defect samples: three push-pull IMs
+#: (two arms each) and the stand-alone PM (``components.chips.transmitter``).
+SECTIONS = ("im1_a", "im1_b", "im2_a", "im2_b", "im3_a", "im3_b", "pm")
+#: Roles of the three IMs in the designed chain (IM I carves, IM II sets the decoy levels, IM III
+#: gates "sending or not sending").
+IM_ROLES = ("carving", "levels", "gate")
+#: Injection strengths K = k_c sqrt(rho) / omega_R covered by the stable-band table (the rate-equation
+#: scan of :func:`qchipnet.system.injection.stable_locking_range` is valid for 1e-6 <= K <= 100).
+STABLE_BAND_K_RANGE = (1e-4, 30.0)
+_N_K = 97
+
+
+# ----------------------------------------------------------------------------- comb grid
+def line_wavelengths_nm(mu, fsr_GHz, pump_nm):
+    """Wavelengths of comb lines ``mu`` of a die whose pumped mode sits at ``pump_nm`` (vectorised)."""
+    nu0 = C_M_PER_S / (np.asarray(pump_nm, dtype=float) * 1e-9)
+    return C_M_PER_S / (nu0[..., None] + np.asarray(mu)[None] * np.asarray(fsr_GHz, dtype=float)[..., None] * 1e9) * 1e9
+
+
+# ----------------------------------------------------------------------------- stable band
+#: Committed table of the stable band (``python -m qchipnet.system.chain`` rebuilds it, about 15 CPU-s).
+BAND_TABLE = "stable_band.json"
+
+
+def _band_spec(alpha_H: float, gamma: float, b: float) -> dict:
+    return {"alpha_H": alpha_H, "gamma": gamma, "b": b, "K_range": list(STABLE_BAND_K_RANGE), "n_K": _N_K,
+            "n_detuning": 801}
+
+
+def build_band_table(alpha_H: float, gamma: float, b: float) -> dict:
+    """The stable band on the K grid, from :func:`~qchipnet.system.injection.stable_locking_range`."""
+    import datetime
+    import time
+
+    from .injection import stable_locking_range
+
+    t0 = time.process_time()
+    grid = np.geomspace(*STABLE_BAND_K_RANGE, _N_K)
+    lo, hi = zip(*(stable_locking_range(float(k), alpha_H, gamma=gamma, b=b) for k in grid))
+    return {"name": "stable_band", "inputs": _band_spec(alpha_H, gamma, b),
+            "solver": "qchipnet.system.injection.stable_locking_range (class-B rate equations, Jacobian stability)",
+            "created": datetime.date.today().isoformat(), "build_cpu_s": round(time.process_time() - t0, 1),
+            "K": grid.tolist(), "red": [None if math.isnan(x) else x for x in lo],
+            "blue": [None if math.isnan(x) else x for x in hi]}
+
+
+@functools.lru_cache(maxsize=8)
+def _band_table(alpha_H: float, gamma: float, b: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(log K grid, red edge, blue edge) in units of K: the committed table when it was built for these
+    parameters, else computed once and cached on disk by content hash."""
+    import json
+    from pathlib import Path
+
+    from ..models.cache import cached_json, content_key
+
+    spec = _band_spec(alpha_H, gamma, b)
+    path = Path(__file__).resolve().parent.parent / "models" / "tables" / BAND_TABLE
+    t = json.loads(path.read_text()) if path.exists() else None
+    if t is None or t["inputs"] != spec:
+        t = cached_json("stable_band", content_key(spec), lambda: build_band_table(alpha_H, gamma, b))
+    red = np.array([np.nan if x is None else x for x in t["red"]])
+    blue = np.array([np.nan if x is None else x for x in t["blue"]])
+    return np.log(np.asarray(t["K"])), red, blue
+
+
+def stable_band(K, alpha_H: float, *, gamma: float | None = None, b: float | None = None):
+    """Stable detuning band (red, blue edges in units of K) of an injected class-B laser at injection
+    strengths ``K`` (array), interpolated in log K from :func:`~qchipnet.system.injection.stable_locking_range`
+    on 97 strengths over :data:`STABLE_BAND_K_RANGE` (interpolation error below 1 % of the band, tested).
+    Below the table the band keeps its weak-injection shape (Adler: it scales with K); above it there is
+    no stable band in this model (returned as nan, i.e. not locked)."""
+    from .injection import RATE_EQUATIONS
+
+    lk, red, blue = _band_table(float(alpha_H), float(gamma if gamma is not None else RATE_EQUATIONS["Gamma"]),
+                                float(b if b is not None else RATE_EQUATIONS["B"]))
+    x = np.log(np.clip(np.asarray(K, dtype=float), STABLE_BAND_K_RANGE[0], None))
+    r = np.interp(x, lk, red, right=np.nan)
+    bl = np.interp(x, lk, blue, right=np.nan)
+    return r, bl
+
+
+# ----------------------------------------------------------------------------- DBR set-point
+def dbr_setpoint(*, bragg_nm, current_tuning_nm, thermal_nm_per_K, mode_spacing_nm, line_nm, reference_nm,
+                 tec_span_K: float):
+    """TEC set-point and mirror tuning that put laser I on ``line_nm`` and laser II on ``reference_nm``.
+
+    Each DBR laser reaches the wavelengths ``[bragg + th dT - current_tuning - spacing/2,
+    bragg + th dT + spacing/2]`` (carrier injection only blue-shifts the Bragg peak; the phase section
+    aligns a cavity mode within half a mode spacing; ``models.inp.dbr_laser_metrics``). Both lasers share
+    the chip's TEC offset dT in [-tec_span_K, +tec_span_K]; the set-point is the one closest to the
+    nominal temperature. Returns ``tec_offset_K`` (nan when no set-point works), ``reach_tec`` (a
+    set-point exists), ``reach_current_only`` (no TEC offset needed), ``tuning_current_nm`` (laser I's
+    Bragg blue-shift by current at that set-point).
+    """
+    th = np.asarray(thermal_nm_per_K, dtype=float)
+    sp2 = np.asarray(mode_spacing_nm, dtype=float) / 2
+    cur = np.asarray(current_tuning_nm, dtype=float)
+    b = np.asarray(bragg_nm, dtype=float)
+    lo = np.maximum((np.asarray(line_nm) - sp2 - b) / th, (np.asarray(reference_nm) - sp2 - b) / th)
+    hi = np.minimum((np.asarray(line_nm) + cur + sp2 - b) / th, (np.asarray(reference_nm) + cur + sp2 - b) / th)
+    lo_t, hi_t = np.maximum(lo, -tec_span_K), np.minimum(hi, tec_span_K)
+    ok = lo_t <= hi_t
+    dT = np.where(ok, np.clip(0.0, lo_t, hi_t), np.nan)
+    shift = np.clip(b + th * np.nan_to_num(dT) - np.asarray(line_nm), 0.0, None)
+    return {"tec_offset_K": dT, "reach_tec": ok, "reach_current_only": (lo <= 0) & (0 <= hi),
+            "tuning_current_nm": np.where(ok, np.minimum(shift, cur), np.nan)}
+
+
+# ----------------------------------------------------------------------------- injection locking
+def lock_batch(*, line_power_mW, comb_linewidth_Hz, k_c_per_s, alpha_H, free_running_linewidth_Hz, output_power_mW,
+               chip_coupling_loss_dB, downstream_km, downstream_loss_dB_per_km, reamplified, demux_loss_dB: float,
+               relaxation_frequency_GHz: float, setpoint_error_MHz: float, distribution_excess_Hz: float):
+    """Injection locking of client lasers to their comb lines (physics.md 3.1; vectorised).
+
+    Injection ratio ``rho = P_inj / P_slave`` with ``P_inj`` the line power after the downstream fibre
+    (restored to launch if ``reamplified``), the demultiplexer and the chip coupling. Stable band from
+    :func:`stable_band` at ``K = k_c sqrt(rho) / omega_R``; the DBR is set to the band's centre and the
+    set-point error moves it towards the red edge (worst case). Locked phase
+    ``sin(phi0 + atan alpha) = -Delta omega / (k_c sqrt(rho) sqrt(1 + alpha^2))``, loop bandwidth
+    ``f_L = k_c sqrt(rho) sqrt(1+alpha^2) cos(...) / 2 pi``, residual phase variance ``dnu_free / (2 f_L)``.
+    Valid for rho <= 10 (a stronger line is attenuated to rho = 10 by the client's input VOA).
+    """
+    fibre_dB = np.where(reamplified, 0.0, np.asarray(downstream_km) * downstream_loss_dB_per_km)
+    p_inj = np.asarray(line_power_mW, dtype=float) * 10 ** (-(fibre_dB + demux_loss_dB + np.asarray(chip_coupling_loss_dB)) / 10)
+    rho = np.minimum(p_inj / np.asarray(output_power_mW, dtype=float), 10.0)
+    ks = np.asarray(k_c_per_s, dtype=float) * np.sqrt(rho)
+    root = np.sqrt(1 + np.asarray(alpha_H, dtype=float) ** 2)
+    omega_r = 2 * math.pi * relaxation_frequency_GHz * 1e9
+    alpha = np.unique(np.asarray(alpha_H, dtype=float))
+    if alpha.size != 1:
+        raise InputError("alpha_H: the clients of one evaluation must share one linewidth enhancement factor")
+    red_K, blue_K = stable_band(ks / omega_r, float(alpha[0]))
+    band = np.isfinite(red_K) & (rho > 1e-12)
+    red_Hz = np.where(band, np.nan_to_num(red_K) * ks / (2 * math.pi), 0.0)
+    blue_Hz = np.where(band, np.nan_to_num(blue_K) * ks / (2 * math.pi), 0.0)
+    det_Hz = 0.5 * (red_Hz + blue_Hz) - setpoint_error_MHz * 1e6
+    in_range = band & (red_Hz <= det_Hz) & (det_Hz <= blue_Hz)
+    s = np.clip(-2 * math.pi * det_Hz / np.where(ks > 0, ks * root, 1.0), -1.0, 1.0)
+    f_l = np.where(in_range, ks * root * np.sqrt(np.clip(1 - s * s, 0.0, None)) / (2 * math.pi), 0.0)
+    with np.errstate(divide="ignore"):
+        var = np.where(f_l > 0, np.asarray(free_running_linewidth_Hz) / (2 * np.where(f_l > 0, f_l, 1.0)), np.inf)
+        rho_dB = np.where(rho > 0, 10 * np.log10(np.where(rho > 0, rho, 1.0)), -np.inf)
+    return {
+        "in_range": in_range,
+        "injection_ratio_dB": rho_dB,
+        "injected_power_mW": p_inj,
+        "locking_range_red_Hz": red_Hz,
+        "locking_range_blue_Hz": blue_Hz,
+        "blue_side_unstable": band & (np.nan_to_num(blue_K) < 0.9),
+        "loop_bandwidth_Hz": f_l,
+        "residual_phase_var_rad2": var,
+        "linewidth_Hz": np.where(in_range, np.asarray(comb_linewidth_Hz) + distribution_excess_Hz,
+                                 np.asarray(free_running_linewidth_Hz, dtype=float)),
+    }
+
+
+# ----------------------------------------------------------------------------- adaptable circuit
+def adaptable_circuit(section_failed, im_visibility_dB):
+    """What a transmitter chip can still do with failed EO sections (vectorised over chips).
+
+    ``section_failed`` (..., 7) booleans in :data:`SECTIONS` order; ``im_visibility_dB`` (..., 3) the
+    optical visibility of IM I, II, III, or (..., 3, 2) that of each IM driven on arm a and on arm b. Model of the article's "adaptable circuit" (its Supplementary
+    Section 4 is not part of our sources; these rules are our reading, stated here):
+
+    * an IM is driven on one arm (``circuits.devices``: single-arm bias and swing); each arm has its own
+      electrode and pad, so an IM with one failed arm is driven on the other and keeps its visibility;
+      an IM with both arms failed is passive;
+    * the protocol needs a carving IM and a levels-and-gate IM in the cascade (one IM driven with the
+      decoy levels and the not-sending zero); with three working IMs IM III gates as designed, with two
+      the one of higher visibility gates;
+    * a failed PM is replaced by a working IM with both arms intact, driven push-push (equal phase on
+      both arms: pure phase modulation) if a third IM is left for that (the two others keep the
+      intensity roles);
+    * otherwise the chip cannot run SNS-TF-QKD.
+
+    Returns ``executable`` (bool), ``gate_visibility_dB`` (the not-sending extinction of the chip as it
+    runs; nan if not executable), ``degraded`` (executable with failed sections), ``n_failed``.
+    """
+    f = np.asarray(section_failed, dtype=bool)
+    v = np.asarray(im_visibility_dB, dtype=float)
+    if v.shape[-1] == 3:
+        v = np.stack([v, v], axis=-1)
+    if f.shape[-1] != len(SECTIONS) or v.shape[-2:] != (3, 2):
+        raise InputError(f"adaptable_circuit: need (..., {len(SECTIONS)}) sections and (..., 3) or (..., 3, 2) "
+                         "IM visibilities")
+    arms = ~f[..., :6].reshape(f.shape[:-1] + (3, 2))
+    v = np.where(arms[..., 0], v[..., 0], v[..., 1])  # an IM is driven on arm a, on arm b if a failed
+    im_ok = arms.any(-1)
+    im_intact = arms.all(-1)
+    pm_ok = ~f[..., 6]
+    n_ok = im_ok.sum(-1)
+    # PM replaced by an intact IM (push-push): the intact IM of lowest visibility leaves the best to gate
+    spare_possible = (~pm_ok) & (n_ok == 3) & im_intact.any(-1)
+    v_spare = np.where(im_intact, v, np.inf)
+    spare = np.argmin(v_spare, axis=-1)
+    used = im_ok & ~(spare_possible[..., None] & (np.arange(3) == spare[..., None]))
+    n_used = used.sum(-1)
+    executable = (n_used >= 2) & (pm_ok | spare_possible)
+    designed = used.all(-1)  # all three IMs in their designed roles: IM III gates
+    best_two = np.max(np.where(used, v, -np.inf), axis=-1)
+    gate = np.where(designed, v[..., 2], best_two)
+    return {"executable": executable, "gate_visibility_dB": np.where(executable, gate, np.nan),
+            "degraded": executable & f.any(-1), "n_failed": f.sum(-1)}
+
+
+# ----------------------------------------------------------------------------- error budget
+def _sinc_error(x):
+    x = np.asarray(x, dtype=float)
+    safe = np.where(x < 1e-4, 1.0, x)
+    return np.where(x < 1e-4, x * x / 12, (1 - np.sin(safe) / safe) / 2)
+
+
+def _gauss_error(var):
+    var = np.asarray(var, dtype=float)
+    return np.where(np.isfinite(var), (1 - np.exp(-np.where(np.isfinite(var), var, 0.0) / 2)) / 2, 0.5)
+
+
+def error_terms(*, upstream_km, total_path_km, linewidth_Hz, lock_var_a_rad2, lock_var_b_rad2, gate_visibility_a_dB,
+                gate_visibility_b_dB, pm_phase_error_a_rad, pm_phase_error_b_rad, tracking, comb_line=None,
+                fsr_GHz=30.03, fibre_group_index=1.468):
+    """e_d contributions by cause (physics.md 6.1-6.3; vectorised; see :mod:`qchipnet.system.phase`).
+
+    Beyond :func:`qchipnet.system.phase.misalignment_budget`'s terms this carries each chip's own
+    not-sending extinction (its gate IM) and its PM encoding error (DAC quantisation of the four
+    encoding phases, a fixed offset per level: ``e = (1 - cos delta)/2`` averaged over the two chips'
+    uncorrelated offsets, ``~ (delta_a^2 + delta_b^2)/12``).
+    """
+    from .phase import im_extinction_error
+
+    from ..constants import NU0_HZ
+
+    p = tracking
+    # drift rates measured with drift_reference_km of upstream fibre; thermal and acoustic phase noise of
+    # independent fibre segments adds in variance, so the rms drift over a given time grows as sqrt(L)
+    scale = np.sqrt(np.asarray(upstream_km, dtype=float) / p.drift_reference_km)
+    # phi_d rate on this pair's line: the measured rate, moved by the fibre-length term ~ |nu_i - nu_0|
+    w_d = p.diff_drift_rad_per_ms
+    if comb_line is not None:
+        dnu = (np.abs(np.asarray(comb_line)) - abs(p.drift_reference_line)) * np.asarray(fsr_GHz, dtype=float) * 1e9
+        w_d = np.maximum(w_d + p.ref_drift_rad_per_ms * dnu / NU0_HZ, 0.0)
+    t_qkd_ms = p.cycle_ms - p.recalibration_ms
+    tau = p.path_mismatch_fraction * np.asarray(total_path_km, dtype=float) * 1e3 * fibre_group_index / C_M_PER_S
+    ga = np.nan_to_num(np.asarray(gate_visibility_a_dB, dtype=float), nan=1e-3)
+    gb = np.nan_to_num(np.asarray(gate_visibility_b_dB, dtype=float), nan=1e-3)
+    da, db = np.asarray(pm_phase_error_a_rad, dtype=float), np.asarray(pm_phase_error_b_rad, dtype=float)
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (scale, tau, linewidth_Hz, lock_var_a_rad2, lock_var_b_rad2,
+                                                         ga, gb, da, db, w_d)))
+    terms = {
+        "phase_drift": _sinc_error(w_d * scale * t_qkd_ms),  # phi_d calibrated, then used from the window start
+        "reference_sampling": _sinc_error(p.ref_drift_rad_per_ms * scale / p.sampling_kHz / 2),
+        "estimation_noise": _gauss_error(1.0 / (p.mode_visibility**2 * p.ref_counts_per_sample)),
+        "laser_phase_noise": _gauss_error(2 * math.pi * np.asarray(linewidth_Hz, dtype=float) * tau),
+        "injection_residual": _gauss_error(np.asarray(lock_var_a_rad2) + np.asarray(lock_var_b_rad2)),
+        "im_extinction": im_extinction_error(np.clip(ga, 1e-3, 80.0), np.clip(gb, 1e-3, 80.0), p.gate_to_pulse_ratio),
+        "pm_encoding": (da**2 + db**2) / 12,
+        "mode_mismatch": (1 - p.mode_visibility) / 2,
+    }
+    return {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in terms.items()}
+
+
+if __name__ == "__main__":  # rebuild the committed stable-band table of the default InP DBR
+    import json
+    import sys
+    from pathlib import Path
+
+    from ..models.inp import LASER
+    from .injection import RATE_EQUATIONS
+
+    out = Path(__file__).resolve().parent.parent / "models" / "tables" / BAND_TABLE
+    tab = build_band_table(float(LASER.alpha_H), float(RATE_EQUATIONS["Gamma"]), float(RATE_EQUATIONS["B"]))
+    out.write_text(json.dumps(tab, indent=1) + "\n")
+    sys.stdout.write(f"wrote {out} ({tab['build_cpu_s']} CPU-s)\n")
