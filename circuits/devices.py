@@ -520,23 +520,32 @@ def _pm_dac(a, b):
 
 
 @functools.lru_cache(maxsize=None)
-def _transmitter_jit(wl_um: float, i_max_mA: float, tec_K: float, orders: int = _IM_ORDERS):
+def _transmitter_jit(wl_um: float, i_max_mA: float, tec_K: float, orders: int = _IM_ORDERS,
+                     keys: tuple[str, ...] | None = None):
     import jax
 
-    return jax.jit(lambda **k: _transmitter_physics(**k, wl_um=wl_um, i_max_mA=i_max_mA, tec_K=tec_K, orders=orders))
+    def run(**k):
+        out = _transmitter_physics(**k, wl_um=wl_um, i_max_mA=i_max_mA, tec_K=tec_K, orders=orders)
+        return out if keys is None else {name: out[name] for name in keys}
+
+    return jax.jit(run)
 
 
 def _im_orders(x: dict, wl_um: float) -> int:
-    """Phase orders the IM's null/peak search needs for this batch: the largest phase any die's arm reaches
-    at :data:`IM_V_MAX_V`, in units of 2 pi, plus one (the search is then exact: higher orders lie beyond
-    the driver's range for every die). Bounded by :data:`_IM_ORDERS`."""
+    """Phase orders the IM's null/peak search needs for this batch: the phase an arm reaches at
+    :data:`IM_V_MAX_V` with the batch's mean geometry and its largest EO coefficient (the phase grows
+    with it), in units of 2 pi, plus two (one of margin for the geometry's few-per-cent spread, which
+    moves that phase by well under 2 pi). Higher orders lie beyond the driver for every die, so the
+    search stays exact. Bounded by :data:`_IM_ORDERS`; a few scalar operations per call."""
     from ..models import inp as M
 
-    w, eo = np.asarray(x["ridge"] + x["wb"]), np.asarray(x["eo_ln"])
-    if eo.ndim > w.ndim:  # sections of one die: the phase grows with the EO coefficient, take each die's largest
-        eo = eo.max(axis=-1)
-    a, b = M.pm_coeffs_core(x["L_pm"], wl_um, w, x["core"], x["etch"], x["bg"], np.exp(eo))
-    top = float(np.max(np.asarray(a * IM_V_MAX_V + b * ((IM_V_MAX_V + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V**2))))
+    def mean(v):
+        return float(np.mean(np.asarray(v, dtype=float)))
+
+    a, b = M.pm_coeffs_core(mean(x["L_pm"]), wl_um, mean(np.asarray(x["ridge"]) + np.asarray(x["wb"])),
+                            mean(x["core"]), mean(x["etch"]), mean(x["bg"]),
+                            math.exp(float(np.max(np.asarray(x["eo_ln"], dtype=float)))))
+    top = float(a * IM_V_MAX_V + b * ((IM_V_MAX_V + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V**2))
     return int(min(_IM_ORDERS, max(2, math.ceil(top / (2 * math.pi)) + 2)))
 
 
@@ -579,8 +588,12 @@ def _transmitter_domain(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_l
 
 def transmitter_metrics(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None = None, *, process=None,
                         wl_um: float = LAMBDA0_UM, max_tuning_current_mA: float = MAX_TUNING_CURRENT_MA,
-                        tec_span_K: float = TEC_SPAN_K, sections: int | None = None) -> dict[str, np.ndarray]:
+                        tec_span_K: float = TEC_SPAN_K, sections: int | None = None,
+                        keys: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """Metrics of the transmitter ``tx`` (a design's ``transmitter``) for every die in ``offsets``.
+
+    ``keys``: return only these metrics (the compiler then drops what they do not need: the same code,
+    less work for a Monte Carlo that reads a few of them).
 
     ``sections=S``: the local-mismatch offsets (``mmi_width_bias_um``, ``arm_loss_imbalance_dB``,
     ``eo_coefficient_ln``) have a trailing axis of S sections of each die, the other offsets the die
@@ -610,7 +623,13 @@ def transmitter_metrics(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None
     _transmitter_domain(**x)
     M.eo_calibration()  # concrete calibration constant, computed once outside the trace
     _x64()
-    fn = _transmitter_jit(float(wl_um), float(max_tuning_current_mA), float(tec_span_K), _im_orders(x, float(wl_um)))
+    if keys is not None:
+        unknown = sorted(set(keys) - set(TRANSMITTER_KEYS) - {"reachable"})
+        if unknown:
+            raise InputError(f"keys: unknown transmitter metric(s) {unknown}; choose from {list(TRANSMITTER_KEYS)}")
+        keys = tuple(sorted(set(keys)))
+    fn = _transmitter_jit(float(wl_um), float(max_tuning_current_mA), float(tec_span_K), _im_orders(x, float(wl_um)),
+                          keys)
     sec = {k: np.asarray(x[k]) for k in _SECTION_INPUTS}
     if sections is None:
         b, n, shape = _batch(x)

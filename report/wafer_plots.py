@@ -22,6 +22,17 @@ def _plt():
     return plt
 
 
+def _save(fig, path, **kw) -> Path:
+    """Save ``fig`` to ``path`` atomically (temporary name, then rename) and close it."""
+    from ..layouts.export import atomic_target
+
+    path = Path(path)
+    with atomic_target(path) as tmp:
+        fig.savefig(tmp, format="png", **kw)
+    _plt().close(fig)
+    return path
+
+
 def _die_rects(ax, df: pd.DataFrame, values, cmap, norm, w_mm: float, h_mm: float):
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Rectangle
@@ -61,10 +72,7 @@ def wafer_map(dies: pd.DataFrame, metric: str, path: str | Path, plan=None, limi
     ax.set_xlabel("x (mm)")
     ax.set_ylabel("y (mm)")
     ax.set_title(f"{metric}, wafer {w}")
-    p = Path(path)
-    fig.savefig(p, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return p
+    return _save(fig, path, dpi=110, bbox_inches="tight")
 
 
 def pass_fail_map(dies: pd.DataFrame, path: str | Path, plan=None, wafer: int | None = None) -> Path:
@@ -88,10 +96,7 @@ def pass_fail_map(dies: pd.DataFrame, path: str | Path, plan=None, wafer: int | 
     ax.set_title(f"pass/fail, wafer {w}: {int(df['pass'].sum())}/{len(df)} pass")
     ax.set_xlabel("x (mm)")
     ax.set_ylabel("y (mm)")
-    p = Path(path)
-    fig.savefig(p, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return p
+    return _save(fig, path, dpi=110, bbox_inches="tight")
 
 
 def histogram(dies: pd.DataFrame, metric: str, path: str | Path, limits=None) -> Path:
@@ -113,10 +118,7 @@ def histogram(dies: pd.DataFrame, metric: str, path: str | Path, limits=None) ->
     ax.set_ylabel("dies")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
-    p = Path(path)
-    fig.savefig(p, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return p
+    return _save(fig, path, dpi=110, bbox_inches="tight")
 
 
 def write_study_plots(summary: dict, out: Path) -> list[Path]:
@@ -161,17 +163,13 @@ def write_network_plots(out: Path) -> list[Path]:
     ax.set_xlabel(f"pairs above PLOB at {summary['distance_km']:g} km")
     ax.set_ylabel("networks")
     ax.set_title(f"{len(nets)} sampled networks: every pair above PLOB in {summary['yield']:.1%}")
-    files.append(pdir / "network_pairs_above_plob.png")
-    fig.savefig(files[-1], dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    files.append(_save(fig, pdir / "network_pairs_above_plob.png", dpi=110, bbox_inches="tight"))
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
     ax.hist(nets["network_capability_km"], bins=40, color="#2ca02c")
     ax.set_xlabel("network capability N L / 2 (km)")
     ax.set_ylabel("networks")
     ax.set_title(f"N L / 2: mean {nets['network_capability_km'].mean():.0f} km")
-    files.append(pdir / "network_capability_km.png")
-    fig.savefig(files[-1], dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    files.append(_save(fig, pdir / "network_capability_km.png", dpi=110, bbox_inches="tight"))
     ok = pairs[(pairs["locked"] > 0) & (pairs["key_rate_per_pulse"] > 0)]
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
     ax.hist(ok["ratio_to_plob"], bins=50, color="#9467bd")
@@ -179,7 +177,5 @@ def write_network_plots(out: Path) -> list[Path]:
     ax.set_xlabel("key rate / PLOB bound (working pairs)")
     ax.set_ylabel("pairs")
     ax.legend(fontsize=7)
-    files.append(pdir / "network_ratio_to_plob.png")
-    fig.savefig(files[-1], dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    files.append(_save(fig, pdir / "network_ratio_to_plob.png", dpi=110, bbox_inches="tight"))
     return files

@@ -44,6 +44,10 @@ SECTION_INSTANCES = {
     "arm_loss_imbalance_dB": (0, 1, 2, 0),
     "eo_coefficient_ln": (0, 2, 4, 6),
 }
+#: The transmitter metrics a client die needs (the evaluator computes only these).
+CLIENT_METRICS = ("vpi_V", "im_visibility_dB", "im_insertion_loss_dB", "im_chirp_rad", "pm_max_phase_rad",
+                  "pm_phase_error_rad", "dbr_tuning_range_nm", "dbr_tec_window_nm", "bragg_nm", "mode_spacing_nm",
+                  "k_c_per_s", "reachable_line_count", "target_lines_reachable", "voa_attenuation_dB")
 #: EO-coefficient instance of arm b of IM I, II, III (driven when arm a failed).
 ARM_B_EO_INSTANCES = (1, 3, 5)
 
@@ -89,8 +93,8 @@ def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.nd
 
     off, clipped = dv.domain_clip("inp", tx, rows(SECTION_INSTANCES), process)
     off = {k: (v if k in SECTION_INSTANCES else v[:, 0]) for k, v in off.items()}
-    m = {k: np.asarray(v, dtype=float) for k, v in dv.transmitter_metrics(tx, off, process=process, sections=4).items()
-         if k != "reachable"}
+    m = {k: np.asarray(v, dtype=float)
+         for k, v in dv.transmitter_metrics(tx, off, process=process, sections=4, keys=CLIENT_METRICS).items()}
     failed = defects.get("pm_failure_devices")
     failed = np.zeros((n, 7), bool) if failed is None else np.asarray(failed, dtype=bool).reshape(n, 7)
     pm = {k: v[:, 3] for k, v in m.items()}
@@ -103,7 +107,8 @@ def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.nd
         inst = {**SECTION_INSTANCES, "eo_coefficient_ln": (1, 3, 5, 6)}
         sub = {k: (v[d_idx, k_idx] if k in inst else v[d_idx, 0]) for k, v in rows(inst).items()}
         sub, _ = dv.domain_clip("inp", tx, sub, process)
-        vis[d_idx, k_idx, 1] = np.asarray(dv.transmitter_metrics(tx, sub, process=process)["im_visibility_dB"])
+        vis[d_idx, k_idx, 1] = np.asarray(dv.transmitter_metrics(tx, sub, process=process,
+                                                                  keys=("im_visibility_dB",))["im_visibility_dB"])
     # V_pi of every arm (the article's Fig. 2k counts all six): closed form of the EO coefficients
     x = dv._transmitter_inputs(tx, {k: (v[..., 0] if v.ndim == 2 else v) for k, v in off.items()}, process)
     eo_b = raw["eo_coefficient_ln"][:, np.minimum(np.array(ARM_B_EO_INSTANCES), raw["eo_coefficient_ln"].shape[1] - 1)]

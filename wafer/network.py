@@ -222,7 +222,8 @@ def evaluate_networks(study: NetworkStudy, start: int, stop: int) -> tuple[pd.Da
     ratio = np.asarray(q["ratio_to_plob"], float)
     working = locked & (kr > 0)
     dist = np.array([p.distance_km for p in res["pair_specs"]])
-    cap = np.where(working.any(1), 2 * working.sum(1) * np.where(working, dist, np.inf).min(1) / 2, 0.0)
+    shortest = np.where(working.any(1), np.where(working, dist, np.inf).min(1), 0.0)
+    cap = 2 * working.sum(1) * shortest / 2  # N L / 2 with N the users of the working pairs
     failed = np.asarray(dc["pm_failure"]).reshape(n, n_seats)
     execu = np.asarray(tx["chip_executable"]).reshape(n, n_seats) > 0
     networks = pd.DataFrame({
