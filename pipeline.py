@@ -121,19 +121,20 @@ def evaluate_network_of(design, ring: dict, tx: dict, *, curve: bool = True) -> 
     params = network_params(d)
     evals = []
     for dist in d.network.distances_km:
-        r = evaluate_network(server, txm, params, distance_km=dist)
+        r = evaluate_network(server, txm, params, distance_km=dist, with_sensitivity=False)
         evals.append({"distance_km": dist, "pairs": r["pairs"], "network_capability_km": r["network_capability_km"],
                       "n_users": r["n_users"]})
     design_eval = evaluate_network(server, txm, params)
     out = {"status": "ok", "source": {"server": "evaluator", "transmitter": "evaluator"}, "evaluations": evals,
            "design_pairs": design_eval["pairs"], "network_capability_km": design_eval["network_capability_km"],
+           "sensitivity": design_eval["sensitivity"],
            "comb": design_eval["comb"], "assumptions": design_eval["assumptions"]}
     if curve:
         one = network_params(d, pairs=d.network.pairs[:1])
         dist = np.linspace(10.0, d.network.curve_max_km, 14)
         kr, plob = [], []
         for x in dist:
-            p = evaluate_network(server, txm, one, distance_km=float(x))["pairs"][0]
+            p = evaluate_network(server, txm, one, distance_km=float(x), with_sensitivity=False)["pairs"][0]
             kr.append(p["key_rate_per_pulse"])
             plob.append(p["plob_per_pulse"])
         out["curve"] = {"distance_km": dist.tolist(), "key_rate_per_pulse": kr, "plob_per_pulse": plob,
@@ -154,21 +155,47 @@ def evaluate_design(design=None, *, network: bool = True, chip_paths: bool = Tru
     return out
 
 
-class _Stages:
-    """Prints each stage with its wall time and records the times."""
+#: What ``run`` writes in its folder (``--overwrite`` deletes a folder holding nothing else).
+RUN_FOLDER_NAMES = frozenset({"masks", "figures", "yield_inp", "yield_sin", "yield_pair", "yield_network", "results.json",
+                              "provenance.json", "report.html", "run_state.json", "finished.json"})
 
-    def __init__(self, echo: Callable[[str], None]):
-        self.echo = echo
+
+def _owns_run(name: str) -> bool:
+    return name in RUN_FOLDER_NAMES
+
+
+class _Stages:
+    """Runs the stages of ``run`` in order, prints each with its number and wall time (a rich spinner
+    while it runs when ``progress``), and records each finished stage's result in ``run_state.json``
+    (replaced atomically) so that ``resume`` continues from the last finished stage."""
+
+    def __init__(self, echo: Callable[[str], None], state: dict, state_path: Path, total: int, progress: bool):
+        self.echo, self.state, self.state_path, self.total, self.progress = echo, state, state_path, total, progress
         self.times: dict[str, float] = {}
 
-    def run(self, name: str, fn, *args, **kwargs):
-        self.echo(f"[{len(self.times) + 1}] {name} ...")
+    def run(self, name: str, fn, *args, spinner: bool = True, **kwargs):
+        i = len(self.times) + 1
+        done = self.state["stages"].get(name)
+        if done is not None:
+            self.times[name] = done["time_s"]
+            self.echo(f"[{i}/{self.total}] {name}: finished in an earlier run ({done['time_s']:.1f} s), kept")
+            return done["result"]
+        self.echo(f"[{i}/{self.total}] {name} ...")
         t0 = time.perf_counter()
-        out = fn(*args, **kwargs)
-        dt = time.perf_counter() - t0
-        self.times[name] = round(dt, 2)
+        if self.progress and spinner:
+            import rich
+
+            # the global console: lines printed through it (cli._common.stage_echo) stay above the spinner
+            with rich.get_console().status(f"{name} ...", spinner="dots"):
+                out = fn(*args, **kwargs)
+        else:
+            out = fn(*args, **kwargs)
+        dt = round(time.perf_counter() - t0, 2)
+        self.times[name] = dt
+        self.state["stages"][name] = {"time_s": dt, "result": to_jsonable(out)}
+        _write_json(self.state_path, self.state)
         self.echo(f"    {name}: {dt:.1f} s")
-        return out
+        return self.state["stages"][name]["result"]
 
 
 def _masks(design, out: Path, echo, drc: str) -> dict:
@@ -182,7 +209,7 @@ def _masks(design, out: Path, echo, drc: str) -> dict:
     return s
 
 
-def _yield(design, out: Path, dies: int, echo) -> dict:
+def _yield(design, out: Path, dies: int, echo, progress: bool = False) -> dict:
     from .report.wafer_plots import write_study_plots
     from .wafer.engine import make_config, run_study
 
@@ -190,14 +217,26 @@ def _yield(design, out: Path, dies: int, echo) -> dict:
     for plat in ("inp", "sin"):
         cfg = make_config(plat, dies, design.monte_carlo.seed, design=design)
         ydir = out / f"yield_{plat}"
-        s = run_study(cfg, ydir, progress=False)
+        # the run folder was checked (same design and dies) before this stage: continue a study left there
+        s = run_study(cfg, ydir, resume=True, progress=progress)
         figs = [p.relative_to(out).as_posix() for p in write_study_plots(s, ydir)]
-        studies[plat] = {k: s.get(k) for k in ("platform", "dies", "seed", "yield", "yield_ci95", "failures_by_spec",
-                                               "metrics", "modulator_yield", "elapsed_s")}
+        studies[plat] = {k: v for k, v in s.items() if k not in ("run_dir", "chunks_computed_now", "dies_per_s")}
         studies[plat]["figures"] = figs
         studies[plat]["run_dir"] = ydir.relative_to(out).as_posix()
         echo(f"    {plat}: {s['dies']} dies, yield {s['yield']:.3f} (95% CI {s['yield_ci95'][0]:.3f}-{s['yield_ci95'][1]:.3f})")
-    return to_jsonable({"status": "ok", "studies": studies})
+    # whole networks of the design's dies (wafer.network): pairs above PLOB, N L / 2 per fabricated network
+    from .report.wafer_plots import write_network_plots
+    from .wafer.network import make_network_study, run_network_study
+
+    n_net = min(200, max(10, dies // 10))
+    ndir = out / "yield_network"
+    s = run_network_study(make_network_study(n_net, design.monte_carlo.seed, design=design), ndir)
+    s["figures"] = [p.relative_to(out).as_posix() for p in write_network_plots(ndir)]
+    s["run_dir"] = ndir.relative_to(out).as_posix()
+    s.pop("out_dir", None)
+    echo(f"    network: {n_net} networks, pairs above PLOB mean {s['pairs_above_plob']['mean']:.2f} of "
+         f"{s['pairs_per_network']}, N L / 2 mean {s['network_capability_km']['mean']:.0f} km")
+    return to_jsonable({"status": "ok", "studies": studies, "network": s})
 
 
 def _provenance(design, dhash: str, times: dict) -> dict:
@@ -231,43 +270,90 @@ def _write_json(path: Path, obj: dict) -> None:
             os.unlink(tmp)
 
 
+def _read_state(out: Path) -> dict:
+    from .validate import InputError
+
+    p = out / "run_state.json"
+    if not p.is_file():
+        raise InputError(f"cannot resume {str(out)!r}: it has no run_state.json (not a qchipnet run folder, or one "
+                         "written before stages were recorded); use --overwrite to start again")
+    try:
+        state = json.loads(p.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{str(p)!r} is corrupted (not JSON); use --overwrite to start again") from None
+    if not isinstance(state, dict) or state.get("kind") != "qchipnet-run" or not isinstance(state.get("stages"), dict):
+        raise InputError(f"{str(p)!r} is not the state of a qchipnet run; use --overwrite to start again")
+    return state
+
+
 def run(design=None, out: str | Path = "qchipnet-run", *, dies: int | None = None, drc: str = "full",
-        echo: Callable[[str], None] = print) -> dict:
+        echo: Callable[[str], None] = print, resume: bool = False, overwrite: bool = False,
+        progress: bool = False) -> dict:
     """Run every stage of the main job for ``design`` into ``out``; returns the results dictionary
-    (also written to ``out/results.json``, with ``provenance.json`` and ``report.html``)."""
+    (also written to ``out/results.json``, with ``provenance.json`` and ``report.html``).
+
+    An existing non-empty ``out`` is refused before anything is computed unless ``resume`` (continue
+    from the last finished stage of the same design, dies and DRC mode) or ``overwrite`` (replace a
+    run folder). The folder is locked while it is written; ``finished.json`` is written last.
+    ``progress`` shows a rich spinner per stage and the Monte Carlo progress bar.
+    """
     from .design import design_hash
     from .report.html import build_report
     from .validate import InputError, check_range
+    from .wafer.store import check_output_folder, clear_output_folder, folder_lock
 
+    if resume and overwrite:
+        raise InputError("--resume and --overwrite are exclusive: choose one")
     if drc not in ("full", "cells", "none"):
         raise InputError(f"drc = {drc!r}: choose full, cells or none")
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {str(out)!r} is a file; give a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    st = _Stages(echo)
-    design = st.run("design", as_design, design)
+    t0 = time.perf_counter()
+    design = as_design(design)
+    t_design = round(time.perf_counter() - t0, 2)
     dhash = design_hash(design)
     n = dies if dies is not None else design.monte_carlo.dies
-    check_range("dies", n, 1, 10_000_000)
-    echo(f"    design {design.name!r}, hash {dhash}")
-    masks = st.run("masks + DRC", _masks, design, out, echo, drc)
-    ring = st.run("server ring", evaluate_ring, design, spectrum=True)
-    echo(f"    FSR {ring['fsr_GHz']:.4f} GHz, Q_i {ring['q_intrinsic'] / 1e6:.1f} M, D2/2pi {ring['D2_over_2pi_kHz']:.0f} kHz")
-    tx = st.run("transmitter", evaluate_transmitter, design, curves=True)
-    echo(f"    V_pi {tx['vpi_V']:.2f} V, IM visibility {tx['im_visibility_dB']:.1f} dB, "
-         f"DBR tuning {tx['dbr_tuning_range_nm']:.2f} nm")
-    net = st.run("network key rates", evaluate_network_of, design, ring, tx)
-    echo(f"    network capability N L / 2 = {net['network_capability_km']:.0f} km")
-    mc = st.run("Monte Carlo yield", _yield, design, out, n, echo)
-    results = {"kind": "qchipnet-run", "format_version": 1, "design_hash": dhash, "design": design.model_dump(mode="json"),
-               "masks": masks, "ring": ring, "transmitter": tx, "network": net, "yield": mc}
-    results["provenance"] = _provenance(design, dhash, st.times)
-    _write_json(out / "results.json", results)
-    report = st.run("report", build_report, out)
-    results["provenance"]["stage_times_s"] = st.times
-    _write_json(out / "results.json", results)
-    _write_json(out / "provenance.json", results["provenance"])
+    check_range("--dies", n, 1, 10_000_000)
+    mode = "resume" if resume else ("overwrite" if overwrite else "new")
+    key = {"design_hash": dhash, "dies": int(n), "drc": drc}
+    state = None
+    if check_output_folder(out, mode, _owns_run, "run") and resume:
+        state = _read_state(out)
+        for k, v in key.items():
+            if state.get("key", {}).get(k) != v:
+                raise InputError(f"cannot resume {str(out)!r}: {k} = {str(state.get('key', {}).get(k))[:40]} in the "
+                                 f"earlier run, {v} now; use --overwrite or another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out, "run folder"):
+        if overwrite:
+            clear_output_folder(out, _owns_run)
+        (out / "finished.json").unlink(missing_ok=True)
+        state = state or {"kind": "qchipnet-run", "format_version": 1, "key": key, "stages": {}}
+        state["stages"].pop("report", None)  # the report is always rebuilt from the results
+        st = _Stages(echo, state, out / "run_state.json", total=7, progress=progress)
+        st.times["design"] = t_design
+        echo(f"[1/7] design {design.name!r}, hash {dhash}: {t_design:.1f} s")
+        _write_json(out / "run_state.json", state)
+        masks = st.run("masks + DRC", _masks, design, out, echo, drc)
+        ring = st.run("server ring", evaluate_ring, design, spectrum=True)
+        echo(f"    FSR {ring['fsr_GHz']:.4f} GHz, Q_i {ring['q_intrinsic'] / 1e6:.1f} M, "
+             f"D2/2pi {ring['D2_over_2pi_kHz']:.0f} kHz")
+        tx = st.run("transmitter", evaluate_transmitter, design, curves=True)
+        echo(f"    V_pi {tx['vpi_V']:.2f} V, IM visibility {tx['im_visibility_dB']:.1f} dB, "
+             f"DBR tuning {tx['dbr_tuning_range_nm']:.2f} nm")
+        net = st.run("network key rates", evaluate_network_of, design, ring, tx)
+        echo(f"    network capability N L / 2 = {net['network_capability_km']:.0f} km")
+        mc = st.run("Monte Carlo yield", _yield, design, out, n, echo, progress, spinner=False)
+        results = {"kind": "qchipnet-run", "format_version": 1, "design_hash": dhash,
+                   "design": design.model_dump(mode="json"), "masks": masks, "ring": ring, "transmitter": tx,
+                   "network": net, "yield": mc}
+        results["provenance"] = _provenance(design, dhash, st.times)
+        _write_json(out / "results.json", results)
+        report = st.run("report", build_report, out)
+        results["provenance"]["stage_times_s"] = st.times
+        _write_json(out / "results.json", results)
+        _write_json(out / "provenance.json", results["provenance"])
+        _write_json(out / "finished.json", {"finished": True, "design_hash": dhash,
+                                            "stage_times_s": st.times})
     echo(f"report: {report}")
     echo("stage times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in st.times.items()))
     return results

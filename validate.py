@@ -31,7 +31,11 @@ class Frozen(BaseModel):
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+    """Short form of ``x`` that never rounds it into another number (a refused value must not look allowed)."""
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return str(int(x))
+    s = f"{x:.6g}"
+    return s if float(s) == float(x) else repr(float(x))
 
 
 def check_finite(name: str, value: Any) -> None:
@@ -65,6 +69,15 @@ def check_range(
     if arr.size == 0:
         return
     unit_s = f" {unit}" if unit else ""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        # integers compared exactly (as floats, 2**63 would equal 2**63 - 1)
+        v = int(value)
+        below = (v <= lo) if lo_open else (v < lo)
+        above = (v >= hi) if hi_open else (v > hi)
+        if below or above:
+            lb, rb = ("(" if lo_open else "["), (")" if hi_open else "]")
+            raise InputError(f"{name} = {v}{unit_s} is outside the allowed range {lb}{_fmt(lo)}, {_fmt(hi)}{rb}{unit_s}")
+        return
     if not np.all(np.isfinite(arr)):
         raise InputError(f"{name} = {value!r} is not finite; allowed range [{_fmt(lo)}, {_fmt(hi)}]{unit_s}")
     bad_lo = arr <= lo if lo_open else arr < lo

@@ -10,7 +10,7 @@ import typer
 from ..pdk import PLATFORMS
 from ..validate import InputError
 
-__all__ = ["echo_json", "check_platform", "to_jsonable", "design_with", "check_out_file", "atomic_path"]
+__all__ = ["atomic_path", "check_out_file", "check_platform", "design_with", "echo_json", "stage_echo", "to_jsonable"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -83,3 +83,16 @@ def atomic_path(path):
                 os.unlink(tmp)
 
     return _cm()
+
+
+def stage_echo():
+    """A line printer that cooperates with rich's live displays (spinners, progress bars): plain text,
+    no markup, on stdout."""
+    import rich
+
+    con = rich.get_console()  # the console of the stage spinner in qchipnet.pipeline.run
+
+    def echo(line: str) -> None:
+        con.print(line, markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+    return echo

@@ -28,6 +28,13 @@ def register(app: typer.Typer) -> None:
         from ..system import ServerMetrics, TransmitterMetrics
         from ..system.network import evaluate_network
 
+        from ..validate import check_range
+        from ._common import atomic_path, check_out_file
+
+        if plot:
+            check_out_file("--plot", plot)
+        if distance_km is not None:
+            check_range("distance_km", distance_km, 0.0, 2000.0, "km")
         d = load_design(design)
         if article_devices:
             server, tx = ServerMetrics(), TransmitterMetrics()
@@ -51,7 +58,9 @@ def register(app: typer.Typer) -> None:
             ax.set_ylabel("bit / pulse")
             ax.legend()
             fig.tight_layout()
-            fig.savefig(plot, dpi=120)
+            with atomic_path(plot) as tmp:
+                fig.savefig(tmp, dpi=120, format="png")
+            plt.close(fig)
         if as_json:
             typer.echo(json.dumps(res, indent=2, default=float))
             return
@@ -67,6 +76,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"       e_d: {eb}")
             typer.echo(f"       noise/window/detector: {nb}")
         typer.echo(f"network capability N L / 2 = {res['network_capability_km']:.0f} km ({res['n_users']} users)")
+        sens = {k: v for k, v in res["sensitivity"].items() if k != "what"}
+        typer.echo("sensitivity of the PLOB ratio, d ln(R/PLOB) / d ln(x), pairs' median: " + ", ".join(
+            f"{k} {sorted(v)[len(v) // 2]:+.2f}" for k, v in sens.items()))
         typer.echo("assumptions driving the result:")
         for a in res["assumptions"]:
             typer.echo(f"  - {a}")

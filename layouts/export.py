@@ -8,14 +8,35 @@ same design gives the same bytes on every run.
 from __future__ import annotations
 
 import hashlib
-import shutil
+import os
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import klayout.db as kdb
 
 from ..pdk import lyp_path
 
-__all__ = ["save_options", "write_layout", "write_cell", "write_component", "write_manifest", "write_lyp", "file_sha256"]
+__all__ = ["atomic_target", "file_sha256", "save_options", "write_cell", "write_component", "write_layout", "write_lyp",
+           "write_manifest"]
+
+
+@contextmanager
+def atomic_target(path: str | Path):
+    """A unique temporary name beside ``path`` to write to; renamed to ``path`` only when the body
+    succeeds, so a killed or failed write never leaves a truncated file under the final name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def save_options() -> kdb.SaveLayoutOptions:
@@ -33,10 +54,10 @@ def save_options() -> kdb.SaveLayoutOptions:
 def write_layout(ly: kdb.Layout, top: kdb.Cell, path: str | Path) -> Path:
     """Write ``top`` and its children to ``path`` (GDS2, reproducible)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     so = save_options()
     so.select_cell(top.cell_index())
-    ly.write(str(path), so)
+    with atomic_target(path) as tmp:
+        ly.write(tmp, so)
     return path
 
 
@@ -58,16 +79,16 @@ def write_manifest(manifest: dict, path: str | Path) -> Path:
     import yaml
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(manifest, sort_keys=False, default_flow_style=None, width=120))
+    with atomic_target(path) as tmp:
+        Path(tmp).write_text(yaml.safe_dump(manifest, sort_keys=False, default_flow_style=None, width=120))
     return path
 
 
 def write_lyp(platform: str, out_dir: str | Path) -> Path:
     """Copy the platform's KLayout layer properties beside the masks as ``<platform>_layers.lyp``."""
     dst = Path(out_dir) / f"{platform}_layers.lyp"
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(lyp_path(platform), dst)
+    with atomic_target(dst) as tmp:
+        Path(tmp).write_bytes(Path(lyp_path(platform)).read_bytes())
     return dst
 
 

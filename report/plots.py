@@ -21,10 +21,12 @@ def _plt():
 
 
 def _save(fig, path) -> Path:
+    from ..layouts.export import atomic_target
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path, dpi=120, metadata={"Software": None})
+    with atomic_target(path) as tmp:  # never a half-written PNG under the final name
+        fig.savefig(tmp, dpi=120, format="png", metadata={"Software": None})
     _plt().close(fig)
     return path
 

@@ -10,6 +10,7 @@ over dies); see :mod:`qchipnet.wafer.evaluate`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -31,7 +32,8 @@ from .specs import Spec, load_spec, wilson_interval
 from .store import RunStore
 from .variation import sample_wafer
 
-__all__ = ["StudyConfig", "run_study", "evaluate_chunk", "summarise", "STUDY_PLATFORMS"]
+__all__ = ["DASK_CONNECT_TIMEOUT_S", "STUDY_PLATFORMS", "StudyConfig", "check_workers", "evaluate_chunk", "max_workers",
+           "run_study", "summarise"]
 
 STUDY_PLATFORMS = ("inp", "sin", "pair")
 #: Fault injection for the resume tests: the process SIGKILLs itself after this many chunks.
@@ -130,9 +132,12 @@ def evaluate_chunk(cfg: StudyConfig, chunk: int, evaluator: Callable | None = No
 
 def summarise(cfg: StudyConfig, dies: pd.DataFrame, elapsed_s: float) -> dict:
     """The study summary (keys of ``qchipnet yield --json``)."""
+    from .specs import cluster_bootstrap_interval, per_cluster_yield
+
     n = len(dies)
     k = int(dies["pass"].sum())
-    lo, hi = wilson_interval(k, n)
+    # dies of one wafer share its process offset: the interval resamples whole wafers
+    lo, hi = cluster_bootstrap_interval(dies["pass"].to_numpy(), dies["wafer"].to_numpy(), seed=cfg.seed)
     metrics = {}
     for c in _metric_names(cfg, dies):
         v = dies[c].to_numpy(dtype=float)
@@ -148,6 +153,11 @@ def summarise(cfg: StudyConfig, dies: pd.DataFrame, elapsed_s: float) -> dict:
         "seed": cfg.seed,
         "yield": k / n,
         "yield_ci95": [lo, hi],
+        "yield_ci95_method": "cluster bootstrap over wafers (2000 resamples)" if dies["wafer"].nunique() > 1
+        else "Wilson (one wafer: die-to-die only)",
+        "yield_ci95_independent_dies": list(wilson_interval(k, n)),
+        "n_wafers": int(dies["wafer"].nunique()),
+        "per_wafer_yield": per_cluster_yield(dies["pass"].to_numpy(), dies["wafer"].to_numpy()),
         "failures_by_spec": {lim.name: int((~dies[f"pass_{lim.name}"].astype(bool)).sum()) for lim in cfg.spec.limits},
         "metrics": metrics,
         "modulator_yield": None,
@@ -159,6 +169,8 @@ def summarise(cfg: StudyConfig, dies: pd.DataFrame, elapsed_s: float) -> dict:
 
         per = DEVICES_PER_DIE["inp"]["pm_failure"] * (2 if cfg.platform == "pair" else 1)
         out["modulator_yield"] = 1.0 - float(dies["n_failed_modulators"].sum()) / (per * n)
+    if "chip_executable" in dies:
+        out["chip_executable_fraction"] = float(dies["chip_executable"].mean())
     if cfg.platform == "pair" and "ratio_to_plob" in dies:
         out["pairs_beating_plob"] = int((dies["ratio_to_plob"] > 1).sum())
     return out
@@ -193,10 +205,9 @@ def make_config(platform: str, dies: int, seed: int, spec_path: str | None = Non
     """Validate the user's choices and build a :class:`StudyConfig` of ``design`` (a
     :class:`~qchipnet.design.Design`, its dict, or None for the built-in design): every die is the
     design's geometry plus sampled process offsets."""
-    import yaml
-
     if platform not in STUDY_PLATFORMS:
-        raise InputError(f"unknown platform {platform!r}; choose one of {list(STUDY_PLATFORMS)}")
+        raise InputError(f"unknown platform {platform!r}; choose one of {[*STUDY_PLATFORMS, 'network']} "
+                         "(network: wafer.network.make_network_study)")
     check_range("dies", dies, 1, 10_000_000)
     check_range("seed", seed, 0, 2**63 - 1)
     check_range("wafers_per_chunk", wafers_per_chunk, 1, 1000)
@@ -210,10 +221,9 @@ def make_config(platform: str, dies: int, seed: int, spec_path: str | None = Non
     # the design's own process overrides first, then the study's --process file on top
     process = {p: get_platform(p).process.with_overrides(design.process.get(p, {})) for p in plats}
     if process_path:
-        path = Path(process_path)
-        if not path.exists():
-            raise InputError(f"process file {process_path!r} does not exist")
-        data = yaml.safe_load(path.read_text()) or {}
+        from ..pdk.process import load_process_file
+
+        data = load_process_file(process_path)
         for key in data:
             if key not in process:
                 raise InputError(f"process file {process_path!r}: section {key!r} is not a platform of this study "
@@ -241,45 +251,66 @@ def _manifest(cfg: StudyConfig) -> dict:
 
 
 def run_study(cfg: StudyConfig, out_dir: str | Path, resume: bool = False, workers: int = 0,
-              scheduler: str | None = None, progress: bool = True, evaluator: Callable | None = None) -> dict:
+              scheduler: str | None = None, progress: bool = True, evaluator: Callable | None = None,
+              overwrite: bool = False, echo: Callable[[str], None] | None = None) -> dict:
     """Run (or resume) a study into ``out_dir``; returns the summary.
 
+    What happens to an existing ``out_dir`` is decided before anything is computed: a new study
+    refuses a non-empty folder, ``resume`` continues the same study (matching manifest, verified
+    chunks), ``overwrite`` replaces a yield study. The folder is locked while it is written.
     ``workers > 0`` starts a local Dask cluster with that many single-threaded worker processes;
-    ``scheduler`` connects to an existing Dask scheduler. Otherwise chunks run in this process.
+    ``scheduler`` connects to an existing (trusted: Dask exchanges pickles) Dask scheduler, failing in
+    one line within :data:`DASK_CONNECT_TIMEOUT_S` when it cannot. Otherwise chunks run in this process.
     """
+    if resume and overwrite:
+        raise InputError("--resume and --overwrite are exclusive: choose one")
+    check_workers(workers, scheduler)
+    mode = "resume" if resume else ("overwrite" if overwrite else "new")
+    manifest = _manifest(cfg)
     store = RunStore(out_dir)
-    store.open(_manifest(cfg), resume=resume)
-    todo = [c for c in range(cfg.n_chunks) if c not in store.done_chunks()]
+    store.check(manifest, mode)  # one line, before any computation or write
     fault_after = int(os.environ.get(_FAULT_ENV, "0") or 0)
     t0 = time.perf_counter()
     written = 0
 
     def on_result(c: int, df: pd.DataFrame) -> None:
         nonlocal written
-        store.write_chunk(c, df)
+        store.write_chunk(c, df, _chunk_identity(cfg, c))
         written += 1
         if fault_after and written >= fault_after:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    units_done = sum(_units_in_chunk(cfg, c) for c in range(cfg.n_chunks) if c not in todo)
-    bar = _Progress(cfg.dies, units_done, enabled=progress)
-    try:
-        with bar:
-            if workers or scheduler:
-                _run_dask(cfg, todo, workers, scheduler, evaluator, on_result, bar)
-            else:
-                for c in todo:
-                    on_result(c, evaluate_chunk(cfg, c, evaluator))
-                    bar.advance(_units_in_chunk(cfg, c))
-    except KeyboardInterrupt:
-        raise InputError(f"interrupted: {len(store.done_chunks())} of {cfg.n_chunks} chunks kept in "
-                         f"{str(store.root)!r}; rerun with --resume to finish") from None
-    dies = store.read_all(cfg.n_chunks)
-    summary = summarise(cfg, dies, time.perf_counter() - t0)
-    summary["run_dir"] = str(store.root)
-    summary["chunks_computed_now"] = len(todo)
-    store.write_summary(summary, dies)
+    with _dask_client(workers, scheduler, echo if progress else None) as client, store.open(manifest, mode):
+        todo = [c for c in range(cfg.n_chunks) if c not in store.done_chunks()]
+        units_done = sum(_units_in_chunk(cfg, c) for c in range(cfg.n_chunks) if c not in todo)
+        bar = _Progress(cfg.dies, units_done, enabled=progress)
+        try:
+            with bar:
+                if client is not None:
+                    _run_dask(client, cfg, todo, evaluator, on_result, bar)
+                else:
+                    for c in todo:
+                        on_result(c, evaluate_chunk(cfg, c, evaluator))
+                        bar.advance(_units_in_chunk(cfg, c))
+        except KeyboardInterrupt:
+            kept = len(store.done_chunks())
+            if not kept:
+                raise InputError("interrupted before the first chunk was finished; nothing was kept") from None
+            raise InputError(f"interrupted: {kept} of {cfg.n_chunks} chunks kept in "
+                             f"{str(store.root)!r}; rerun with --resume to finish") from None
+        dies = store.read_all(cfg.n_chunks)
+        summary = summarise(cfg, dies, time.perf_counter() - t0)
+        summary["run_dir"] = str(store.root)
+        summary["chunks_computed_now"] = len(todo)
+        store.write_summary(summary, dies)
     return summary
+
+
+def _chunk_identity(cfg: StudyConfig, c: int) -> dict:
+    """What a chunk file must hold: its wafers, the seed and the platform (checked when it is read)."""
+    w0 = c * cfg.wafers_per_chunk
+    return {"wafers": list(range(w0, min(w0 + cfg.wafers_per_chunk, cfg.n_wafers))), "seed": cfg.seed,
+            "platform": cfg.platform}
 
 
 def _units_in_chunk(cfg: StudyConfig, c: int) -> int:
@@ -288,25 +319,82 @@ def _units_in_chunk(cfg: StudyConfig, c: int) -> int:
     return sum(min(cfg.units_per_wafer, cfg.dies - w * cfg.units_per_wafer) for w in range(w0, w1))
 
 
-def _run_dask(cfg, todo, workers, scheduler, evaluator, on_result, bar) -> None:
-    from dask.distributed import Client, LocalCluster, as_completed
+#: Seconds to wait for a ``--scheduler`` before giving up with one line.
+DASK_CONNECT_TIMEOUT_S = 5.0
 
-    cluster = None
+
+def max_workers() -> int:
+    """Upper bound of ``--workers``: one single-threaded worker process per CPU core of this machine."""
+    return max(1, os.cpu_count() or 1)
+
+
+def check_workers(workers: int, scheduler: str | None = None) -> None:
+    """Refuse a worker count outside [0, cores] or a scheduler address that is not tcp://HOST:PORT."""
+    if workers and scheduler:
+        raise InputError("--workers and --scheduler are exclusive: choose one")
+    if not 0 <= workers <= max_workers():
+        raise InputError(f"--workers = {workers} is outside the allowed range [0, {max_workers()}] (one worker process "
+                         "per CPU core of this machine)")
+    if scheduler is not None:
+        import re
+
+        m = re.fullmatch(r"(tcp|tls)://([A-Za-z0-9._-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})", scheduler)
+        if not m or not 1 <= int(m.group(3)) <= 65535:
+            shown = scheduler if len(scheduler) <= 80 else scheduler[:77] + "..."
+            raise InputError(f"--scheduler {shown!r} is not an address tcp://HOST:PORT (port 1-65535)")
+
+
+@contextlib.contextmanager
+def _dask_client(workers: int, scheduler: str | None, echo: Callable[[str], None] | None):
+    """A Dask client (or None in-process): a local cluster of ``workers`` processes, or a connection to
+    ``scheduler`` that fails in one line after :data:`DASK_CONNECT_TIMEOUT_S`. Prints the dashboard link
+    when there is one; shuts the workers down before returning (no "still alive ... killing" logs)."""
+    if not workers and not scheduler:
+        yield None
+        return
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    say = echo or (lambda s: None)
+    cluster, dash = None, False
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"--scheduler {scheduler!r}: cannot connect within {DASK_CONNECT_TIMEOUT_S:g} s "
+                             f"({type(exc).__name__})") from None
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        import importlib.util
+
+        dash = importlib.util.find_spec("bokeh") is not None
+        # a free local port (Dask's HTTP server runs even without bokeh; a fixed 8787 warns when it is taken)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
+                               host="127.0.0.1", silence_logs=logging.CRITICAL)
         client = Client(cluster)
+    link = client.dashboard_link if (scheduler or dash) else None
+    say(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers, dashboard "
+        + (link if link else "not available (install bokeh to get one)"))
     try:
-        futures = {client.submit(evaluate_chunk, cfg, c, evaluator, pure=False): c for c in todo}
+        yield client
+    finally:
+        # a failed task is re-raised here as one line; the workers' own logs stay silent
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _run_dask(client, cfg, todo, evaluator, on_result, bar) -> None:
+    from dask.distributed import as_completed
+
+    futures = {client.submit(evaluate_chunk, cfg, c, evaluator, pure=False): c for c in todo}
+    try:
         for fut in as_completed(futures):
             c = futures[fut]
             on_result(c, fut.result())
             bar.advance(_units_in_chunk(cfg, c))
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        client.cancel(list(futures))
 
 
 class _Progress:

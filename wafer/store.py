@@ -1,83 +1,396 @@
-"""Run directory of a yield study: a manifest and one Parquet file per finished chunk.
+"""Run directory of a yield study: a manifest, one checked Parquet file per finished chunk, a lock.
 
 Layout::
 
-    DIR/manifest.json          seed, platform, dies, spec, process data, versions, design, chunk plan
-    DIR/chunks/c00000.parquet  one file per finished chunk, written atomically (tmp + rename)
+    DIR/manifest.json          seed, platform, dies, spec, process data, versions, design, chunk plan,
+                               and ``chunks``: per finished chunk its file, sha256, rows, wafers, seed
+    DIR/chunks/c00000.parquet  one file per finished chunk (its identity also in the Parquet metadata)
     DIR/dies.parquet           all dies, concatenated in chunk order when the study completes
     DIR/summary.json           the study summary (what ``qchipnet yield --json`` prints)
+    DIR/finished.json          written last: the study is complete (sha256 of dies.parquet and summary.json)
+    DIR/.lock                  held (``flock``) by the one process writing the folder
 
-A chunk file exists only when its chunk is complete, so an interrupted run (Ctrl-C, a killed
-process) keeps every finished chunk and ``resume`` computes only the missing ones.
+Every file is written under a unique temporary name in its folder and renamed (``os.replace``), and
+the manifest is replaced after each chunk, so an interrupted run (Ctrl-C, a killed process) keeps
+every finished chunk and ``resume`` computes only the missing ones. Resuming requires the manifest
+of the same study; a recorded chunk whose bytes, identity or presence do not match, or a file that
+this module did not write, is refused in one line naming the file (STYLE.md, "Files are written
+whole or not at all").
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
+import io
 import json
 import os
+import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from ..validate import InputError
 
-__all__ = ["RunStore", "MANIFEST_KEYS_MUST_MATCH"]
+__all__ = ["MANIFEST_KEYS_MUST_MATCH", "MODES", "RunStore", "atomic_write_bytes", "check_output_folder", "clear_output_folder",
+           "folder_lock", "study_hash"]
 
 #: Manifest entries that must be identical for a run to be resumed.
 MANIFEST_KEYS_MUST_MATCH = ("platform", "dies", "seed", "spec", "process", "chunk_plan", "design")
+#: What to do with an existing output: refuse, continue it, or replace it.
+MODES = ("new", "resume", "overwrite")
+_KIND = "qchipnet-yield-study"
+_CHUNK_RE = re.compile(r"^c(\d{5})\.parquet$")
+_TMP_RE = re.compile(r"^\..+\.tmp$")
+#: Names this module writes in a run folder (``--overwrite`` deletes a folder holding nothing else).
+_OWN_NAMES = {"manifest.json", "chunks", "dies.parquet", "summary.json", "finished.json", ".lock", "plots"}
+_META_KEY = b"qchipnet_chunk"
+#: Manifest entries copied into ``dies.parquet``'s metadata (``DataFrame.attrs["qchipnet_provenance"]``).
+PROVENANCE_KEYS = ("kind", "format_version", "platform", "dies", "seed", "spec", "process_hash", "design",
+                   "versions")
+
+
+def _short(path: Path | str) -> str:
+    s = str(path)
+    return repr(s if len(s) <= 160 else "..." + s[-157:])
+
+
+def study_hash(manifest: dict) -> str:
+    """Content hash (sha256, 16 hex) of the manifest entries that define the study's result."""
+    blob = json.dumps({k: manifest.get(k) for k in MANIFEST_KEYS_MUST_MATCH}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a unique temporary file in the same folder, fsync, rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path, what: str = "run folder"):
+    """Hold an exclusive ``flock`` on ``folder/.lock`` (released when the process ends, even on a kill);
+    a second process gets one line naming the holder's pid."""
+    import fcntl
+
+    folder = Path(folder)
+    lock = folder / ".lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            raise InputError(f"{what} {_short(folder)} is being written by another process (pid {holder}); "
+                             "wait for it or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield lock
+    finally:
+        os.close(fd)
+
+
+def _is_tmp(name: str) -> bool:
+    return bool(_TMP_RE.match(name))
+
+
+def check_output_folder(root: str | Path, mode: str, owns, what: str = "output folder", resumable: bool = True) -> bool:
+    """Decide, before anything is computed, what to do with an existing output folder ``root``.
+
+    ``mode``: ``new`` refuses a non-empty folder (naming ``--resume``/``--overwrite``), ``overwrite``
+    refuses a folder holding a name for which ``owns(name)`` is false (it would delete someone's files),
+    ``resume`` accepts it (the caller checks what it resumes). A path whose nearest existing ancestor is
+    a file is refused. Returns True when ``root`` holds something (besides a lock and temporaries).
+    """
+    root = Path(root)
+    if mode not in MODES:
+        raise InputError(f"mode {mode!r}: choose one of {list(MODES)}")
+    anc = root
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise InputError(f"--out {_short(root)}: {_short(anc)} is a file, not a folder")
+    if not root.exists():
+        return False
+    names = sorted(p.name for p in root.iterdir() if p.name != ".lock" and not _is_tmp(p.name))
+    if not names:
+        return False
+    if mode == "new":
+        how = f"pass --resume to continue the {what} there, --overwrite" if resumable else "pass --overwrite"
+        raise InputError(f"--out {_short(root)} is not empty; {how} to replace it, or choose another --out")
+    if mode == "overwrite":
+        foreign = [n for n in names if not owns(n)]
+        if foreign:
+            raise InputError(f"--overwrite refuses to delete {_short(root)}: it holds {foreign[0][:80]!r}, which qchipnet "
+                             "did not write; choose another --out")
+    return True
+
+
+def clear_output_folder(root: str | Path, owns) -> None:
+    """Delete what ``owns`` names in ``root`` (and temporaries), keeping the lock file."""
+    root = Path(root)
+    if not root.exists():
+        return
+    for p in root.iterdir():
+        if p.name != ".lock" and (owns(p.name) or _is_tmp(p.name)):
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
 
 
 class RunStore:
-    """Files of one study in ``root``."""
+    """Files of one study in ``root``.
+
+    Use :meth:`check` (read-only: decides about an existing folder before anything is computed), then
+    ``with store.open(manifest, mode):`` (locks and prepares the folder), :meth:`write_chunk`,
+    :meth:`read_all` and :meth:`write_summary`.
+    """
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.chunk_dir = self.root / "chunks"
+        self._manifest: dict | None = None
 
     @property
     def manifest_path(self) -> Path:
         return self.root / "manifest.json"
 
-    def open(self, manifest: dict, resume: bool) -> None:
-        """Create the run directory, or check that ``manifest`` matches the one being resumed."""
-        if self.manifest_path.exists():
-            if not resume:
-                raise InputError(f"run directory {str(self.root)!r} already holds a study; pass --resume to continue it "
-                                 "or choose another --out")
-            old = json.loads(self.manifest_path.read_text())
-            for key in MANIFEST_KEYS_MUST_MATCH:
-                if json.dumps(old.get(key), sort_keys=True) != json.dumps(manifest.get(key), sort_keys=True):
-                    raise InputError(f"cannot resume {str(self.root)!r}: {key!r} differs from the interrupted run "
-                                     f"({str(old.get(key))[:80]} vs {str(manifest.get(key))[:80]})")
-            return
-        if self.root.exists() and any(self.root.iterdir()) and not resume:
-            raise InputError(f"output directory {str(self.root)!r} exists and is not empty")
-        self.chunk_dir.mkdir(parents=True, exist_ok=True)
-        self._atomic_write(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True).encode())
+    @property
+    def finished_path(self) -> Path:
+        return self.root / "finished.json"
 
+    # ------------------------------------------------------------------ deciding about an existing folder
+    def _read_manifest(self) -> dict | None:
+        if not self.manifest_path.exists():
+            return None
+        try:
+            old = json.loads(self.manifest_path.read_bytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, OSError):
+            raise InputError(f"{_short(self.manifest_path)} is not a readable manifest (corrupted); "
+                             "use --overwrite to start the study again") from None
+        if not isinstance(old, dict) or old.get("kind") != _KIND:
+            raise InputError(f"{_short(self.manifest_path)} is not the manifest of a qchipnet yield study; "
+                             "choose another --out")
+        return old
+
+    def _entries(self) -> list[str]:
+        """Names in the folder other than the lock file and temporaries of a killed writer."""
+        return [p.name for p in self.root.iterdir() if p.name != ".lock" and not _TMP_RE.match(p.name)]
+
+    def _foreign_names(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.name not in _OWN_NAMES and not _TMP_RE.match(p.name))
+
+    def check(self, manifest: dict, mode: str = "new") -> None:
+        """Refuse, in one line, an output that ``mode`` cannot use; writes nothing."""
+        if mode not in MODES:
+            raise InputError(f"mode {mode!r}: choose one of {list(MODES)}")
+        if self.root.exists() and not self.root.is_dir():
+            raise InputError(f"--out {_short(self.root)} is a file; give a folder")
+        if not self.root.exists() or not self._entries():
+            anc = self.root
+            while not anc.exists() and anc != anc.parent:
+                anc = anc.parent
+            if not anc.is_dir():
+                raise InputError(f"--out {_short(self.root)}: {_short(anc)} is a file, not a folder")
+            return
+        if mode == "new":
+            what = "already holds a yield study" if self.manifest_path.exists() else "exists and is not empty"
+            raise InputError(f"--out {_short(self.root)} {what}; pass --resume to continue it, --overwrite to "
+                             "replace it, or choose another --out")
+        if mode == "overwrite":
+            foreign = self._foreign_names()
+            if foreign:
+                raise InputError(f"--overwrite refuses to delete {_short(self.root)}: it holds {foreign[0]!r}, which "
+                                 "is not part of a qchipnet yield study; choose another --out")
+            return
+        old = self._read_manifest()
+        if old is None:
+            raise InputError(f"cannot resume {_short(self.root)}: it has no manifest.json (not a yield study, or its "
+                             "manifest was deleted); use --overwrite to start again or choose another --out")
+        for key in MANIFEST_KEYS_MUST_MATCH:
+            if json.dumps(old.get(key), sort_keys=True) != json.dumps(manifest.get(key), sort_keys=True):
+                raise InputError(f"cannot resume {_short(self.root)}: {key!r} differs from the interrupted run "
+                                 f"({str(old.get(key))[:60]} vs {str(manifest.get(key))[:60]}); use --overwrite "
+                                 "or another --out")
+        self._verify_folder(old)
+
+    def _verify_folder(self, old: dict) -> None:
+        """Every recorded chunk present with its checksum; nothing in ``chunks/`` that was not written here."""
+        recorded = old.get("chunks") or {}
+        if not isinstance(recorded, dict):
+            raise InputError(f"{_short(self.manifest_path)}: 'chunks' is not a mapping (corrupted manifest)")
+        n_chunks = (old.get("chunk_plan") or {}).get("n_chunks", 0)
+        for key, rec in recorded.items():
+            if not (isinstance(rec, dict) and str(key).isdigit() and int(key) < n_chunks):
+                raise InputError(f"{_short(self.manifest_path)}: chunk record {str(key)[:20]!r} is not valid "
+                                 "(corrupted manifest)")
+            self._checked_bytes(int(key), rec)
+        if self.chunk_dir.exists():
+            for p in sorted(self.chunk_dir.iterdir()):
+                m = _CHUNK_RE.match(p.name)
+                if _TMP_RE.match(p.name):
+                    continue  # a temporary file of a killed writer: replaced, never read
+                if not m or int(m.group(1)) >= n_chunks or not p.is_file():
+                    raise InputError(f"{_short(p)} is not a chunk of this study (stray file); remove it or use "
+                                     "--overwrite")
+
+    # ------------------------------------------------------------------ opening the folder for writing
+    @contextlib.contextmanager
+    def open(self, manifest: dict, mode: str = "new"):
+        """Lock the folder, prepare it for ``mode`` and keep the lock while the body runs. A new study
+        that fails before its first chunk is finished leaves nothing behind."""
+        self.check(manifest, mode)
+        existed = self.root.exists()
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            with folder_lock(self.root, "run folder"):
+                self.check(manifest, mode)  # again under the lock: another process may have written meanwhile
+                if mode == "resume" and self.manifest_path.exists():
+                    old = self._read_manifest()
+                    self._manifest = {**manifest, "chunks": old.get("chunks") or {}}
+                else:
+                    if mode == "overwrite":
+                        self._clear()
+                    self._manifest = {**manifest, "chunks": {}}
+                self.chunk_dir.mkdir(exist_ok=True)
+                self._remove_temporaries()
+                self.finished_path.unlink(missing_ok=True)
+                self._write_manifest()
+                fresh = not self._manifest["chunks"]
+                try:
+                    yield self
+                except BaseException:
+                    if fresh and not self._manifest["chunks"]:
+                        self._clear()
+                        (self.root / ".lock").unlink(missing_ok=True)
+                    raise
+        except BaseException:
+            if not existed and self.root.is_dir() and not any(self.root.iterdir()):
+                self.root.rmdir()
+            raise
+
+    def _clear(self) -> None:
+        for p in self.root.iterdir():
+            if p.name == ".lock":
+                continue
+            if p.name in _OWN_NAMES or _TMP_RE.match(p.name):
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+    def _remove_temporaries(self) -> None:
+        for folder in (self.root, self.chunk_dir):
+            for p in folder.iterdir():
+                if _TMP_RE.match(p.name) and p.is_file():
+                    p.unlink()
+
+    def _write_manifest(self) -> None:
+        atomic_write_bytes(self.manifest_path, json.dumps(self._manifest, indent=2, sort_keys=True).encode())
+
+    # ------------------------------------------------------------------ chunks
     def chunk_path(self, index: int) -> Path:
         return self.chunk_dir / f"c{index:05d}.parquet"
 
     def done_chunks(self) -> set[int]:
-        if not self.chunk_dir.exists():
-            return set()
-        return {int(p.stem[1:]) for p in self.chunk_dir.glob("c*.parquet")}
+        """Chunks recorded in the manifest as finished (a chunk file alone does not count)."""
+        if self._manifest is not None:
+            return {int(k) for k in self._manifest.get("chunks", {})}
+        old = self._read_manifest() if self.root.is_dir() else None
+        return {int(k) for k in (old or {}).get("chunks", {})} if old else set()
 
-    def write_chunk(self, index: int, df: pd.DataFrame) -> None:
-        tmp = self.chunk_path(index).with_suffix(".parquet.tmp")
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, self.chunk_path(index))
+    def write_chunk(self, index: int, df: pd.DataFrame, identity: dict | None = None) -> None:
+        """Write chunk ``index`` atomically with its identity (e.g. wafers, seed) in the Parquet metadata,
+        then record its sha256 and identity in the manifest (replaced atomically)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._manifest is None:
+            raise RuntimeError("RunStore.write_chunk outside RunStore.open")
+        ident = {"chunk": int(index), "study": study_hash(self._manifest), **(identity or {})}
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[_META_KEY] = json.dumps(ident, sort_keys=True).encode()
+        table = table.replace_schema_metadata(meta)
+        buf = io.BytesIO()
+        pq.write_table(table, buf)
+        data = buf.getvalue()
+        atomic_write_bytes(self.chunk_path(index), data)
+        self._manifest["chunks"][str(index)] = {"file": f"chunks/{self.chunk_path(index).name}",
+                                                "sha256": hashlib.sha256(data).hexdigest(), "rows": len(df), **ident}
+        self._write_manifest()
+
+    def _checked_bytes(self, index: int, rec: dict) -> bytes:
+        p = self.chunk_path(index)
+        if not p.is_file():
+            raise InputError(f"chunk file {_short(p)} recorded in the manifest is missing; use --overwrite to start "
+                             "again")
+        data = p.read_bytes()
+        if hashlib.sha256(data).hexdigest() != rec.get("sha256"):
+            raise InputError(f"chunk file {_short(p)} does not match its checksum in the manifest (corrupted or "
+                             "replaced); use --overwrite to start again")
+        return data
+
+    def read_chunk(self, index: int) -> pd.DataFrame:
+        """Chunk ``index`` after checking its checksum and identity against the manifest."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        manifest = self._manifest if self._manifest is not None else self._read_manifest() or {}
+        rec = (manifest.get("chunks") or {}).get(str(index))
+        p = self.chunk_path(index)
+        if rec is None:
+            raise InputError(f"chunk file {_short(p)} is not recorded as finished in the manifest; rerun with --resume")
+        data = self._checked_bytes(index, rec)
+        try:
+            table = pq.read_table(pa.BufferReader(data))
+        except (pa.ArrowException, OSError, ValueError):
+            raise InputError(f"chunk file {_short(p)} is not a readable Parquet file; use --overwrite") from None
+        try:
+            ident = json.loads((table.schema.metadata or {}).get(_META_KEY, b"null"))
+        except ValueError:
+            ident = None
+        want = {k: v for k, v in rec.items() if k not in ("file", "sha256", "rows")}
+        if ident != want or table.num_rows != rec.get("rows") or want.get("study") != study_hash(manifest):
+            raise InputError(f"chunk file {_short(p)} belongs to another study or chunk (identity {str(ident)[:80]}); "
+                             "use --overwrite")
+        return table.to_pandas()
 
     def read_all(self, n_chunks: int) -> pd.DataFrame:
-        frames = [pd.read_parquet(self.chunk_path(i)) for i in range(n_chunks)]
+        frames = [self.read_chunk(i) for i in range(n_chunks)]
         return pd.concat(frames, ignore_index=True)
 
+    # ------------------------------------------------------------------ completion
     def write_summary(self, summary: dict, dies: pd.DataFrame) -> None:
-        dies.to_parquet(self.root / "dies.parquet", index=False)
-        self._atomic_write(self.root / "summary.json", json.dumps(summary, indent=2).encode())
+        """``dies.parquet`` and ``summary.json`` atomically, then the ``finished.json`` marker."""
+        buf = io.BytesIO()
+        man = self._manifest or self._read_manifest() or {}  # provenance travels in the Parquet metadata (pdk helper)
+        dies = dies.copy(deep=False)
+        dies.attrs["qchipnet_provenance"] = {k: man.get(k) for k in PROVENANCE_KEYS}
+        dies.to_parquet(buf, index=False)
+        dies_bytes = buf.getvalue()
+        summary_bytes = json.dumps(summary, indent=2).encode()
+        atomic_write_bytes(self.root / "dies.parquet", dies_bytes)
+        atomic_write_bytes(self.root / "summary.json", summary_bytes)
+        atomic_write_bytes(self.finished_path, json.dumps({
+            "finished": True, "study": study_hash(self._manifest or self._read_manifest() or {}),
+            "dies_sha256": hashlib.sha256(dies_bytes).hexdigest(),
+            "summary_sha256": hashlib.sha256(summary_bytes).hexdigest()}, indent=1).encode())
 
+    def is_finished(self) -> bool:
+        return self.finished_path.is_file()
+
+    # kept for callers of the former API
     @staticmethod
     def _atomic_write(path: Path, data: bytes) -> None:
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        atomic_write_bytes(path, data)
