@@ -229,7 +229,14 @@ def make_config(platform: str, dies: int, seed: int, spec_path: str | None = Non
                 raise InputError(f"process file {process_path!r}: section {key!r} is not a platform of this study "
                                  f"({list(process)})")
         process = {p: (process[p].with_overrides(data[p]) if p in data else process[p]) for p in process}
-    return StudyConfig(platform=platform, dies=int(dies), seed=int(seed), spec=load_spec(platform, spec_path),
+    spec = load_spec(platform, spec_path)
+    from .evaluate import PLATFORM_METRICS
+
+    unknown = [m for m in spec.metrics if m not in PLATFORM_METRICS[platform]]
+    if unknown:
+        raise InputError(f"spec {spec_path or 'default'!r}: metric(s) {unknown[:5]} are not computed for platform "
+                         f"{platform!r}; its metrics are {list(PLATFORM_METRICS[platform])}")
+    return StudyConfig(platform=platform, dies=int(dies), seed=int(seed), spec=spec,
                        process=process, wafers_per_chunk=int(wafers_per_chunk), design=design.model_dump(mode="json"))
 
 

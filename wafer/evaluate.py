@@ -31,7 +31,7 @@ import numpy as np
 from ..circuits import devices as dv
 
 __all__ = ["EVALUATORS", "evaluate_inp", "evaluate_sin", "evaluate_pair", "design_reference", "client_dies",
-           "server_dies", "REFERENCE_DISTANCE_KM", "SECTION_INSTANCES"]
+           "server_dies", "REFERENCE_DISTANCE_KM", "SECTION_INSTANCES", "PLATFORM_METRICS"]
 
 #: Distance at which dies are scored (the article's long pairs, where the PLOB bound is beaten).
 REFERENCE_DISTANCE_KM = 370.0
@@ -333,3 +333,21 @@ def evaluate_pair(client: tuple, server: tuple, n_pairs: int, design: dict | Non
 
 
 EVALUATORS = {"inp": evaluate_inp, "sin": evaluate_sin, "pair": evaluate_pair}
+
+#: The metrics each platform's evaluator returns (a test holds them against the evaluators), so that a
+#: spec naming anything else is refused before a study computes anything.
+PLATFORM_METRICS = {
+    "inp": ("bragg_nm", "chip_degraded", "chip_executable", "dbr_reach_current_only", "dbr_tec_window_nm",
+            "dbr_tuning_range_nm", "gate_visibility_dB", "im_chirp_rad", "im_insertion_loss_dB", "im_visibility_dB",
+            "im_visibility_min_dB", "injection_ratio_dB", "k_c_per_s", "key_rate_per_pulse", "locked",
+            "mode_spacing_nm", "n_failed_modulators", "pm_max_phase_rad", "pm_phase_error_rad", "qber_x",
+            "ratio_to_plob", "reachable_line_count", "table_clipped", "target_lines_reachable", "tec_offset_K",
+            "voa_attenuation_dB", "vpi_V"),
+    "sin": ("D2_over_2pi_kHz", "beta2_ps2_per_km", "beta3_ps3_per_km", "comb_exists", "comb_linewidth_Hz",
+            "comb_min_line_power_mW", "extinction_dB", "fsr_GHz", "heater_power_mW", "linewidth_MHz", "n_defects",
+            "n_eff", "n_g", "power_coupling_K", "q_coupling", "q_intrinsic", "q_loaded", "resonance_wl_nm",
+            "ring_loss_dB_per_m", "table_clipped"),
+    "pair": ("D2_over_2pi_kHz", "chip_executable_a", "chip_executable_b", "e_d", "fsr_GHz", "im_visibility_dB_a",
+             "im_visibility_dB_b", "key_rate_per_pulse", "locked", "n_failed_modulators", "q_coupling", "q_intrinsic",
+             "qber_x", "ratio_to_plob", "table_clipped", "vpi_V_a", "vpi_V_b"),
+}

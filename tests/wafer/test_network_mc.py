@@ -147,3 +147,23 @@ def test_one_design_is_a_batch_of_one():
         for row in range(3):
             assert res["key_rate_per_pulse"][row, j] == pytest.approx(p["key_rate_per_pulse"], rel=1e-9)
             assert res["e_d"][row, j] == pytest.approx(p["e_d"], rel=1e-12)
+
+
+def test_spec_metrics_are_checked_before_a_study_starts(tmp_path):
+    """PLATFORM_METRICS is what the evaluators return, so a spec naming anything else is refused by
+    make_config: one line naming the metric, before any die is computed or any folder made."""
+    from qchipnet.validate import InputError
+    from qchipnet.wafer.engine import _sample, make_config
+    from qchipnet.wafer.evaluate import EVALUATORS, PLATFORM_METRICS
+
+    for p in ("inp", "sin"):
+        cfg = make_config(p, 4, 1)
+        params, defects = _sample(cfg.process[p], cfg.plan(p), 1, 0, 4)
+        assert tuple(sorted(EVALUATORS[p](params=params, defects=defects))) == tuple(sorted(PLATFORM_METRICS[p]))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("inp:\n  - {name: speed, metric: vpi_volts, max: 8}\n")
+    with pytest.raises(InputError, match="vpi_volts") as ei:
+        make_config("inp", 10, 1, spec_path=str(spec))
+    assert "\n" not in str(ei.value)
+    r = runner.invoke(app, ["yield", "--platform", "inp", "--dies", "10", "--out", str(tmp_path / "o"), "--spec", str(spec)])
+    assert isinstance(r.exception, InputError) and not (tmp_path / "o").exists()
