@@ -200,6 +200,22 @@ def _versions() -> dict:
     return out
 
 
+def study_process(design, platforms: tuple[str, ...], process_path: str | None = None) -> dict:
+    """{platform: ProcessData} of a study: the PDK's process data, the design's own overrides, then the
+    study's ``--process`` file on top (checked: a section that is not a platform of the study is refused)."""
+    process = {p: get_platform(p).process.with_overrides(design.process.get(p, {})) for p in platforms}
+    if process_path:
+        from ..pdk.process import load_process_file
+
+        data = load_process_file(process_path)
+        for key in data:
+            if key not in process:
+                raise InputError(f"process file {process_path!r}: section {key!r} is not a platform of this study "
+                                 f"({list(process)})")
+        process = {p: (process[p].with_overrides(data[p]) if p in data else process[p]) for p in process}
+    return process
+
+
 def make_config(platform: str, dies: int, seed: int, spec_path: str | None = None,
                 process_path: str | None = None, wafers_per_chunk: int = 1, design=None) -> StudyConfig:
     """Validate the user's choices and build a :class:`StudyConfig` of ``design`` (a
@@ -217,18 +233,7 @@ def make_config(platform: str, dies: int, seed: int, spec_path: str | None = Non
         design = default_design()
     elif not isinstance(design, Design):
         design = parse_design(design, source="design")
-    plats = ("inp", "sin") if platform == "pair" else (platform,)
-    # the design's own process overrides first, then the study's --process file on top
-    process = {p: get_platform(p).process.with_overrides(design.process.get(p, {})) for p in plats}
-    if process_path:
-        from ..pdk.process import load_process_file
-
-        data = load_process_file(process_path)
-        for key in data:
-            if key not in process:
-                raise InputError(f"process file {process_path!r}: section {key!r} is not a platform of this study "
-                                 f"({list(process)})")
-        process = {p: (process[p].with_overrides(data[p]) if p in data else process[p]) for p in process}
+    process = study_process(design, ("inp", "sin") if platform == "pair" else (platform,), process_path)
     spec = load_spec(platform, spec_path)
     from .evaluate import PLATFORM_METRICS
 
@@ -414,7 +419,13 @@ class _Progress:
 
     def __enter__(self):
         if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
 
             self._p = Progress(TextColumn("dies"), BarColumn(), MofNCompleteColumn(),
                                TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), transient=False)

@@ -52,7 +52,6 @@ def make_network_study(networks: int, seed: int, *, design=None, distance_km: fl
                        process_path: str | None = None) -> NetworkStudy:
     """Validate the user's choices (before any computation) and build a :class:`NetworkStudy`."""
     from ..design import Design, default_design, parse_design
-    from ..pdk import get_platform
 
     check_range("networks", networks, 1, 1_000_000)
     check_range("seed", seed, 0, 2**63 - 1)
@@ -61,16 +60,9 @@ def make_network_study(networks: int, seed: int, *, design=None, distance_km: fl
         design = default_design()
     elif not isinstance(design, Design):
         design = parse_design(design, source="design")
-    process = {p: get_platform(p).process.with_overrides(design.process.get(p, {})) for p in ("inp", "sin")}
-    if process_path:
-        from ..pdk.process import load_process_file
+    from .engine import study_process
 
-        data = load_process_file(process_path)
-        for key in data:
-            if key not in process:
-                raise InputError(f"process file {process_path!r}: section {key!r} is not a platform of this study "
-                                 f"({list(process)})")
-        process = {p: (process[p].with_overrides(data[p]) if p in data else process[p]) for p in process}
+    process = study_process(design, ("inp", "sin"), process_path)
     n_seats = 2 * len(design.network.pairs)
     plan = _plan(design.model_dump(mode="json"), "inp")
     if plan.n_dies < n_seats:
