@@ -17,7 +17,8 @@ def register(app: typer.Typer) -> None:
         platform: str = typer.Option(..., "--platform", "-p", help="inp (transmitter dies), sin (server dies), pair, or network (whole networks: one server die and "
                                    "2 x pairs client dies drawn from one client wafer; --dies counts networks)."),
         design: Path = typer.Option(None, "--design", help="Design YAML/TOML whose dies are sampled (default: the built-in design)."),
-        dies: int = typer.Option(1000, "--dies", help="Number of dies (or chip pairs for --platform pair), 1-10000000."),
+        dies: int = typer.Option(1000, "--dies", help="Number of dies (chip pairs for --platform pair), 1-10000000; "
+                                 "networks for --platform network, 1-1000000."),
         seed: int = typer.Option(1, "--seed", help="Seed, 0 to 2**63-1; same seed, same result, byte for byte."),
         out: Path = typer.Option(..., "--out", help="Run folder (manifest, checked Parquet chunks, summary); must be new "
                                  "or empty unless --resume or --overwrite."),
@@ -104,6 +105,7 @@ def _network(design, networks, seed, out, process, overwrite, resume, workers, s
     from ..wafer.store import check_output_folder, clear_output_folder, folder_lock
 
     check_range("--distance-km", distance_km, 1.0, 2000.0, "km")
+    check_range("--dies (networks)", networks, 1, 1_000_000)
     for flag, val in (("--resume", resume), ("--workers", workers), ("--scheduler", scheduler), ("--spec", spec)):
         if val:
             raise InputError(f"{flag} does not apply to --platform network (a network study runs in-process in "
