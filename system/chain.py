@@ -34,15 +34,12 @@ import numpy as np
 from ..constants import C_M_PER_S
 from ..validate import InputError
 
-__all__ = ["SECTIONS", "IM_ROLES", "stable_band", "dbr_setpoint", "lock_batch", "adaptable_circuit", "error_terms",
+__all__ = ["SECTIONS", "stable_band", "dbr_setpoint", "lock_batch", "adaptable_circuit", "error_terms",
            "line_wavelengths_nm", "STABLE_BAND_K_RANGE"]
 
 #: The transmitter's EO phase sections, in the order of the defect samples: three push-pull IMs
 #: (two arms each) and the stand-alone PM (``components.chips.transmitter``).
 SECTIONS = ("im1_a", "im1_b", "im2_a", "im2_b", "im3_a", "im3_b", "pm")
-#: Roles of the three IMs in the designed chain (IM I carves, IM II sets the decoy levels, IM III
-#: gates "sending or not sending").
-IM_ROLES = ("carving", "levels", "gate")
 #: Injection strengths K = k_c sqrt(rho) / omega_R covered by the stable-band table (the rate-equation
 #: scan of :func:`qchipnet.system.injection.stable_locking_range` is valid for 1e-6 <= K <= 100).
 STABLE_BAND_K_RANGE = (1e-4, 30.0)
@@ -264,9 +261,8 @@ def error_terms(*, upstream_km, total_path_km, linewidth_Hz, lock_var_a_rad2, lo
     encoding phases, a fixed offset per level: ``e = (1 - cos delta)/2`` averaged over the two chips'
     uncorrelated offsets, ``~ (delta_a^2 + delta_b^2)/12``).
     """
-    from .phase import im_extinction_error
-
     from ..constants import NU0_HZ
+    from .phase import im_extinction_error
 
     p = tracking
     # drift rates measured with drift_reference_km of upstream fibre; thermal and acoustic phase noise of

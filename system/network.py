@@ -21,7 +21,7 @@ from .comb import CombParams, SILParams
 from .devices import ServerMetrics, TransmitterMetrics
 from .injection import InjectionParams
 from .link import LinkParams, launch_powers_mW, noise_budget
-from .phase import PhaseTrackingParams
+from .phase import PhaseTrackingParams, combine_error_arrays
 from .snstf import SNSProtocol
 
 __all__ = ["PairSpec", "NetworkParams", "default_pairs", "evaluate_network", "network_batch", "server_arrays",
@@ -223,10 +223,7 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
         nb = {k: float(v) for k, v in nb.items()}
         noise[j] = nb
         p_noise[:, j] = sum(nb.values())
-    prod = np.ones((n_net, n_p))
-    for v in terms.values():
-        prod = prod * (1 - 2 * v)
-    e_d = np.minimum(e_d_scale * (1 - prod) / 2, 0.499)
+    e_d = np.minimum(e_d_scale * combine_error_arrays(terms), 0.499)
     common = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10)
     dist = np.array([p.distance_km for p in pairs])
     eta = np.where(locked, common * 10 ** (-lk.loss_dB_per_km * dist / 2 / 10), 0.0)

@@ -32,8 +32,6 @@ upstream fibre; thermal and acoustic phase noise of independent fibre segments a
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..validate import Frozen, check_range
@@ -70,23 +68,9 @@ class PhaseTrackingParams(Frozen):
         check_range("path_mismatch_fraction", self.path_mismatch_fraction, 0.0, 1.0)
 
 
-def _sinc_error(x: float) -> float:
-    """(1 - sin(x)/x)/2 for linear drift over a window, centred reference (x = w T / 2)."""
-    if x < 1e-4:
-        return x * x / 12
-    return (1 - math.sin(x) / x) / 2
-
-
-def _gauss_error(var: float) -> float:
-    return (1 - math.exp(-var / 2)) / 2
-
-
 def combine_errors(errors: dict[str, float]) -> float:
-    """Total misalignment ``(1 - prod(1 - 2 e_i))/2`` of independent visibility reductions."""
-    prod = 1.0
-    for e in errors.values():
-        prod *= 1 - 2 * e
-    return (1 - prod) / 2
+    """Total misalignment ``(1 - prod(1 - 2 e_i))/2`` of independent visibility reductions (scalars)."""
+    return float(combine_error_arrays(errors))
 
 
 def im_extinction_error(im_extinction_a_dB, im_extinction_b_dB, gate_to_pulse_ratio: float):
