@@ -2,7 +2,12 @@
 error budget -> key rate. One code path for one design (a batch of one) and for a million dies.
 
 Every function takes numpy arrays that broadcast over any leading shape (networks x pairs in the
-Monte Carlo, ``(1, n_pairs)`` for a single design); there is no Python loop over dies.
+Monte Carlo, ``(1, n_pairs)`` for a single design); there is no Python loop over dies. The same
+functions take jax arrays (then they compute with ``jax.numpy`` and are traceable: the design
+optimiser, :mod:`qchipnet.optim.objective`, differentiates through them); the namespace follows the
+inputs (:func:`array_namespace`), so numpy callers get exactly the numbers they got before. Each
+pass/fail also comes with its margin (``reach_margin_K``, ``lock_margin``), the quantity a smooth
+relaxation of the pass/fail acts on.
 
 Chain (physics.md 2-6; each step's model and sources are in its function):
 
@@ -35,7 +40,7 @@ from ..constants import C_M_PER_S
 from ..validate import InputError
 
 __all__ = ["SECTIONS", "stable_band", "dbr_setpoint", "lock_batch", "adaptable_circuit", "error_terms",
-           "line_wavelengths_nm", "STABLE_BAND_K_RANGE"]
+           "line_wavelengths_nm", "STABLE_BAND_K_RANGE", "array_namespace"]
 
 #: The transmitter's EO phase sections, in the order of the defect samples: three push-pull IMs
 #: (two arms each) and the stand-alone PM (``components.chips.transmitter``).
@@ -46,11 +51,24 @@ STABLE_BAND_K_RANGE = (1e-4, 30.0)
 _N_K = 97
 
 
+def array_namespace(*xs):
+    """``jax.numpy`` if any of ``xs`` is a jax array (or a tracer), else ``numpy``."""
+    import sys
+
+    jax = sys.modules.get("jax")
+    if jax is not None and any(isinstance(x, jax.Array) for x in xs):
+        import jax.numpy as jnp
+
+        return jnp
+    return np
+
+
 # ----------------------------------------------------------------------------- comb grid
 def line_wavelengths_nm(mu, fsr_GHz, pump_nm):
     """Wavelengths of comb lines ``mu`` of a die whose pumped mode sits at ``pump_nm`` (vectorised)."""
-    nu0 = C_M_PER_S / (np.asarray(pump_nm, dtype=float) * 1e-9)
-    return C_M_PER_S / (nu0[..., None] + np.asarray(mu)[None] * np.asarray(fsr_GHz, dtype=float)[..., None] * 1e9) * 1e9
+    xp = array_namespace(fsr_GHz, pump_nm)
+    nu0 = C_M_PER_S / (xp.asarray(pump_nm, dtype=float) * 1e-9)
+    return C_M_PER_S / (nu0[..., None] + xp.asarray(mu)[None] * xp.asarray(fsr_GHz, dtype=float)[..., None] * 1e9) * 1e9
 
 
 # ----------------------------------------------------------------------------- stable band
@@ -109,9 +127,10 @@ def stable_band(K, alpha_H: float, *, gamma: float | None = None, b: float | Non
 
     lk, red, blue = _band_table(float(alpha_H), float(gamma if gamma is not None else RATE_EQUATIONS["Gamma"]),
                                 float(b if b is not None else RATE_EQUATIONS["B"]))
-    x = np.log(np.clip(np.asarray(K, dtype=float), STABLE_BAND_K_RANGE[0], None))
-    r = np.interp(x, lk, red, right=np.nan)
-    bl = np.interp(x, lk, blue, right=np.nan)
+    xp = array_namespace(K)
+    x = xp.log(xp.clip(xp.asarray(K, dtype=float), STABLE_BAND_K_RANGE[0], None))
+    r = xp.interp(x, lk, red, right=np.nan)
+    bl = xp.interp(x, lk, blue, right=np.nan)
     return r, bl
 
 
@@ -126,20 +145,23 @@ def dbr_setpoint(*, bragg_nm, current_tuning_nm, thermal_nm_per_K, mode_spacing_
     the chip's TEC offset dT in [-tec_span_K, +tec_span_K]; the set-point is the one closest to the
     nominal temperature. Returns ``tec_offset_K`` (nan when no set-point works), ``reach_tec`` (a
     set-point exists), ``reach_current_only`` (no TEC offset needed), ``tuning_current_nm`` (laser I's
-    Bragg blue-shift by current at that set-point).
+    Bragg blue-shift by current at that set-point), ``reach_margin_K`` (width of the common TEC window,
+    negative by the temperature still missing when there is none: ``reach_tec`` is ``reach_margin_K >= 0``).
     """
-    th = np.asarray(thermal_nm_per_K, dtype=float)
-    sp2 = np.asarray(mode_spacing_nm, dtype=float) / 2
-    cur = np.asarray(current_tuning_nm, dtype=float)
-    b = np.asarray(bragg_nm, dtype=float)
-    lo = np.maximum((np.asarray(line_nm) - sp2 - b) / th, (np.asarray(reference_nm) - sp2 - b) / th)
-    hi = np.minimum((np.asarray(line_nm) + cur + sp2 - b) / th, (np.asarray(reference_nm) + cur + sp2 - b) / th)
-    lo_t, hi_t = np.maximum(lo, -tec_span_K), np.minimum(hi, tec_span_K)
+    xp = array_namespace(bragg_nm, current_tuning_nm, thermal_nm_per_K, mode_spacing_nm, line_nm, reference_nm)
+    th = xp.asarray(thermal_nm_per_K, dtype=float)
+    sp2 = xp.asarray(mode_spacing_nm, dtype=float) / 2
+    cur = xp.asarray(current_tuning_nm, dtype=float)
+    b = xp.asarray(bragg_nm, dtype=float)
+    line, ref = xp.asarray(line_nm), xp.asarray(reference_nm)
+    lo = xp.maximum((line - sp2 - b) / th, (ref - sp2 - b) / th)
+    hi = xp.minimum((line + cur + sp2 - b) / th, (ref + cur + sp2 - b) / th)
+    lo_t, hi_t = xp.maximum(lo, -tec_span_K), xp.minimum(hi, tec_span_K)
     ok = lo_t <= hi_t
-    dT = np.where(ok, np.clip(0.0, lo_t, hi_t), np.nan)
-    shift = np.clip(b + th * np.nan_to_num(dT) - np.asarray(line_nm), 0.0, None)
+    dT = xp.where(ok, xp.clip(0.0, lo_t, hi_t), np.nan)
+    shift = xp.clip(b + th * xp.nan_to_num(dT) - line, 0.0, None)
     return {"tec_offset_K": dT, "reach_tec": ok, "reach_current_only": (lo <= 0) & (0 <= hi),
-            "tuning_current_nm": np.where(ok, np.minimum(shift, cur), np.nan)}
+            "tuning_current_nm": xp.where(ok, xp.minimum(shift, cur), np.nan), "reach_margin_K": hi_t - lo_t}
 
 
 # ----------------------------------------------------------------------------- injection locking
@@ -156,37 +178,47 @@ def lock_batch(*, line_power_mW, comb_linewidth_Hz, k_c_per_s, alpha_H, free_run
     ``f_L = k_c sqrt(rho) sqrt(1+alpha^2) cos(...) / 2 pi``, residual phase variance ``dnu_free / (2 f_L)``.
     Valid for rho <= 10 (a stronger line is attenuated to rho = 10 by the client's input VOA).
     """
+    xp = array_namespace(line_power_mW, comb_linewidth_Hz, k_c_per_s, output_power_mW, chip_coupling_loss_dB,
+                         free_running_linewidth_Hz)
     fibre_dB = np.where(reamplified, 0.0, np.asarray(downstream_km) * downstream_loss_dB_per_km)
-    p_inj = np.asarray(line_power_mW, dtype=float) * 10 ** (-(fibre_dB + demux_loss_dB + np.asarray(chip_coupling_loss_dB)) / 10)
-    rho = np.minimum(p_inj / np.asarray(output_power_mW, dtype=float), 10.0)
-    ks = np.asarray(k_c_per_s, dtype=float) * np.sqrt(rho)
-    root = np.sqrt(1 + np.asarray(alpha_H, dtype=float) ** 2)
-    omega_r = 2 * math.pi * relaxation_frequency_GHz * 1e9
+    p_inj = xp.asarray(line_power_mW, dtype=float) * 10 ** (-(fibre_dB + demux_loss_dB + xp.asarray(chip_coupling_loss_dB)) / 10)
+    rho = xp.minimum(p_inj / xp.asarray(output_power_mW, dtype=float), 10.0)
+    ks = xp.asarray(k_c_per_s, dtype=float) * xp.sqrt(rho)
     alpha = np.unique(np.asarray(alpha_H, dtype=float))
     if alpha.size != 1:
         raise InputError("alpha_H: the clients of one evaluation must share one linewidth enhancement factor")
+    root = math.sqrt(1 + float(alpha[0]) ** 2)
+    omega_r = 2 * math.pi * relaxation_frequency_GHz * 1e9
     red_K, blue_K = stable_band(ks / omega_r, float(alpha[0]))
-    band = np.isfinite(red_K) & (rho > 1e-12)
-    red_Hz = np.where(band, np.nan_to_num(red_K) * ks / (2 * math.pi), 0.0)
-    blue_Hz = np.where(band, np.nan_to_num(blue_K) * ks / (2 * math.pi), 0.0)
+    band = xp.isfinite(red_K) & (rho > 1e-12)
+    red_Hz = xp.where(band, xp.nan_to_num(red_K) * ks / (2 * math.pi), 0.0)
+    blue_Hz = xp.where(band, xp.nan_to_num(blue_K) * ks / (2 * math.pi), 0.0)
     det_Hz = 0.5 * (red_Hz + blue_Hz) - setpoint_error_MHz * 1e6
     in_range = band & (red_Hz <= det_Hz) & (det_Hz <= blue_Hz)
-    s = np.clip(-2 * math.pi * det_Hz / np.where(ks > 0, ks * root, 1.0), -1.0, 1.0)
-    f_l = np.where(in_range, ks * root * np.sqrt(np.clip(1 - s * s, 0.0, None)) / (2 * math.pi), 0.0)
-    with np.errstate(divide="ignore"):
-        var = np.where(f_l > 0, np.asarray(free_running_linewidth_Hz) / (2 * np.where(f_l > 0, f_l, 1.0)), np.inf)
-        rho_dB = np.where(rho > 0, 10 * np.log10(np.where(rho > 0, rho, 1.0)), -np.inf)
+    # margin: the set-point's distance to the nearer band edge in units of the band's half width (1 at the
+    # centre, 0 at an edge, negative outside; -1 where there is no band)
+    half = 0.5 * (blue_Hz - red_Hz)
+    margin = xp.where(band & (half > 0), xp.minimum(det_Hz - red_Hz, blue_Hz - det_Hz) / xp.where(half > 0, half, 1.0),
+                      -1.0)
+    s = xp.clip(-2 * math.pi * det_Hz / xp.where(ks > 0, ks * root, 1.0), -1.0, 1.0)
+    # sqrt kept off 0 where the pair is outside the band (f_l is 0 there anyway): a finite gradient
+    f_l = xp.where(in_range, ks * root * xp.sqrt(xp.where(in_range, xp.clip(1 - s * s, 0.0, None), 1.0)) / (2 * math.pi),
+                   0.0)
+    f_pos = xp.where(f_l > 0, f_l, 1.0)
+    var = xp.where(f_l > 0, xp.asarray(free_running_linewidth_Hz) / (2 * f_pos), np.inf)
+    rho_dB = xp.where(rho > 0, 10 * xp.log10(xp.where(rho > 0, rho, 1.0)), -np.inf)
     return {
         "in_range": in_range,
+        "lock_margin": margin,
         "injection_ratio_dB": rho_dB,
         "injected_power_mW": p_inj,
         "locking_range_red_Hz": red_Hz,
         "locking_range_blue_Hz": blue_Hz,
-        "blue_side_unstable": band & (np.nan_to_num(blue_K) < 0.9),
+        "blue_side_unstable": band & (xp.nan_to_num(blue_K) < 0.9),
         "loop_bandwidth_Hz": f_l,
         "residual_phase_var_rad2": var,
-        "linewidth_Hz": np.where(in_range, np.asarray(comb_linewidth_Hz) + distribution_excess_Hz,
-                                 np.asarray(free_running_linewidth_Hz, dtype=float)),
+        "linewidth_Hz": xp.where(in_range, xp.asarray(comb_linewidth_Hz) + distribution_excess_Hz,
+                                 xp.asarray(free_running_linewidth_Hz, dtype=float)),
     }
 
 
@@ -212,43 +244,46 @@ def adaptable_circuit(section_failed, im_visibility_dB):
     Returns ``executable`` (bool), ``gate_visibility_dB`` (the not-sending extinction of the chip as it
     runs; nan if not executable), ``degraded`` (executable with failed sections), ``n_failed``.
     """
-    f = np.asarray(section_failed, dtype=bool)
-    v = np.asarray(im_visibility_dB, dtype=float)
+    xp = array_namespace(section_failed, im_visibility_dB)
+    f = xp.asarray(section_failed, dtype=bool)
+    v = xp.asarray(im_visibility_dB, dtype=float)
     if v.shape[-1] == 3:
-        v = np.stack([v, v], axis=-1)
+        v = xp.stack([v, v], axis=-1)
     if f.shape[-1] != len(SECTIONS) or v.shape[-2:] != (3, 2):
         raise InputError(f"adaptable_circuit: need (..., {len(SECTIONS)}) sections and (..., 3) or (..., 3, 2) "
                          "IM visibilities")
     arms = ~f[..., :6].reshape(f.shape[:-1] + (3, 2))
-    v = np.where(arms[..., 0], v[..., 0], v[..., 1])  # an IM is driven on arm a, on arm b if a failed
+    v = xp.where(arms[..., 0], v[..., 0], v[..., 1])  # an IM is driven on arm a, on arm b if a failed
     im_ok = arms.any(-1)
     im_intact = arms.all(-1)
     pm_ok = ~f[..., 6]
     n_ok = im_ok.sum(-1)
     # PM replaced by an intact IM (push-push): the intact IM of lowest visibility leaves the best to gate
     spare_possible = (~pm_ok) & (n_ok == 3) & im_intact.any(-1)
-    v_spare = np.where(im_intact, v, np.inf)
-    spare = np.argmin(v_spare, axis=-1)
+    v_spare = xp.where(im_intact, v, np.inf)
+    spare = xp.argmin(v_spare, axis=-1)
     used = im_ok & ~(spare_possible[..., None] & (np.arange(3) == spare[..., None]))
     n_used = used.sum(-1)
     executable = (n_used >= 2) & (pm_ok | spare_possible)
     designed = used.all(-1)  # all three IMs in their designed roles: IM III gates
-    best_two = np.max(np.where(used, v, -np.inf), axis=-1)
-    gate = np.where(designed, v[..., 2], best_two)
-    return {"executable": executable, "gate_visibility_dB": np.where(executable, gate, np.nan),
+    best_two = xp.max(xp.where(used, v, -np.inf), axis=-1)
+    gate = xp.where(designed, v[..., 2], best_two)
+    return {"executable": executable, "gate_visibility_dB": xp.where(executable, gate, np.nan),
             "degraded": executable & f.any(-1), "n_failed": f.sum(-1)}
 
 
 # ----------------------------------------------------------------------------- error budget
 def _sinc_error(x):
-    x = np.asarray(x, dtype=float)
-    safe = np.where(x < 1e-4, 1.0, x)
-    return np.where(x < 1e-4, x * x / 12, (1 - np.sin(safe) / safe) / 2)
+    xp = array_namespace(x)
+    x = xp.asarray(x, dtype=float)
+    safe = xp.where(x < 1e-4, 1.0, x)
+    return xp.where(x < 1e-4, x * x / 12, (1 - xp.sin(safe) / safe) / 2)
 
 
 def _gauss_error(var):
-    var = np.asarray(var, dtype=float)
-    return np.where(np.isfinite(var), (1 - np.exp(-np.where(np.isfinite(var), var, 0.0) / 2)) / 2, 0.5)
+    xp = array_namespace(var)
+    var = xp.asarray(var, dtype=float)
+    return xp.where(xp.isfinite(var), (1 - xp.exp(-xp.where(xp.isfinite(var), var, 0.0) / 2)) / 2, 0.5)
 
 
 def error_terms(*, upstream_km, total_path_km, linewidth_Hz, lock_var_a_rad2, lock_var_b_rad2, gate_visibility_a_dB,
@@ -264,6 +299,8 @@ def error_terms(*, upstream_km, total_path_km, linewidth_Hz, lock_var_a_rad2, lo
     from ..constants import NU0_HZ
     from .phase import im_extinction_error
 
+    xp = array_namespace(linewidth_Hz, lock_var_a_rad2, lock_var_b_rad2, gate_visibility_a_dB, gate_visibility_b_dB,
+                         pm_phase_error_a_rad, pm_phase_error_b_rad, fsr_GHz)
     p = tracking
     # drift rates measured with drift_reference_km of upstream fibre; thermal and acoustic phase noise of
     # independent fibre segments adds in variance, so the rms drift over a given time grows as sqrt(L)
@@ -271,26 +308,26 @@ def error_terms(*, upstream_km, total_path_km, linewidth_Hz, lock_var_a_rad2, lo
     # phi_d rate on this pair's line: the measured rate, moved by the fibre-length term ~ |nu_i - nu_0|
     w_d = p.diff_drift_rad_per_ms
     if comb_line is not None:
-        dnu = (np.abs(np.asarray(comb_line)) - abs(p.drift_reference_line)) * np.asarray(fsr_GHz, dtype=float) * 1e9
-        w_d = np.maximum(w_d + p.ref_drift_rad_per_ms * dnu / NU0_HZ, 0.0)
+        dnu = (np.abs(np.asarray(comb_line)) - abs(p.drift_reference_line)) * xp.asarray(fsr_GHz, dtype=float) * 1e9
+        w_d = xp.maximum(w_d + p.ref_drift_rad_per_ms * dnu / NU0_HZ, 0.0)
     t_qkd_ms = p.cycle_ms - p.recalibration_ms
     tau = p.path_mismatch_fraction * np.asarray(total_path_km, dtype=float) * 1e3 * fibre_group_index / C_M_PER_S
-    ga = np.nan_to_num(np.asarray(gate_visibility_a_dB, dtype=float), nan=1e-3)
-    gb = np.nan_to_num(np.asarray(gate_visibility_b_dB, dtype=float), nan=1e-3)
-    da, db = np.asarray(pm_phase_error_a_rad, dtype=float), np.asarray(pm_phase_error_b_rad, dtype=float)
+    ga = xp.nan_to_num(xp.asarray(gate_visibility_a_dB, dtype=float), nan=1e-3)
+    gb = xp.nan_to_num(xp.asarray(gate_visibility_b_dB, dtype=float), nan=1e-3)
+    da, db = xp.asarray(pm_phase_error_a_rad, dtype=float), xp.asarray(pm_phase_error_b_rad, dtype=float)
     shape = np.broadcast_shapes(*(np.shape(v) for v in (scale, tau, linewidth_Hz, lock_var_a_rad2, lock_var_b_rad2,
                                                          ga, gb, da, db, w_d)))
     terms = {
         "phase_drift": _sinc_error(w_d * scale * t_qkd_ms),  # phi_d calibrated, then used from the window start
         "reference_sampling": _sinc_error(p.ref_drift_rad_per_ms * scale / p.sampling_kHz / 2),
         "estimation_noise": _gauss_error(1.0 / (p.mode_visibility**2 * p.ref_counts_per_sample)),
-        "laser_phase_noise": _gauss_error(2 * math.pi * np.asarray(linewidth_Hz, dtype=float) * tau),
-        "injection_residual": _gauss_error(np.asarray(lock_var_a_rad2) + np.asarray(lock_var_b_rad2)),
-        "im_extinction": im_extinction_error(np.clip(ga, 1e-3, 80.0), np.clip(gb, 1e-3, 80.0), p.gate_to_pulse_ratio),
+        "laser_phase_noise": _gauss_error(2 * math.pi * xp.asarray(linewidth_Hz, dtype=float) * tau),
+        "injection_residual": _gauss_error(xp.asarray(lock_var_a_rad2) + xp.asarray(lock_var_b_rad2)),
+        "im_extinction": im_extinction_error(xp.clip(ga, 1e-3, 80.0), xp.clip(gb, 1e-3, 80.0), p.gate_to_pulse_ratio),
         "pm_encoding": (da**2 + db**2) / 12,
         "mode_mismatch": (1 - p.mode_visibility) / 2,
     }
-    return {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in terms.items()}
+    return {k: xp.broadcast_to(xp.asarray(v, dtype=float), shape) for k, v in terms.items()}
 
 
 if __name__ == "__main__":  # rebuild the committed stable-band table of the default InP DBR

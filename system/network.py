@@ -25,7 +25,7 @@ from .phase import PhaseTrackingParams, combine_error_arrays
 from .snstf import SNSProtocol
 
 __all__ = ["PairSpec", "NetworkParams", "default_pairs", "evaluate_network", "network_batch", "server_arrays",
-           "client_arrays", "sensitivity", "ASSUMPTIONS", "SERVER_KEYS", "CLIENT_KEYS", "SENSITIVITY_KEYS"]
+           "client_arrays", "sensitivity", "pair_chain", "slot_noise", "ASSUMPTIONS", "SERVER_KEYS", "CLIENT_KEYS", "SENSITIVITY_KEYS"]
 
 #: The assumptions that drive the network result (printed by ``qchipnet network``).
 ASSUMPTIONS = (
@@ -133,6 +133,93 @@ def _comb(server: dict, params: "NetworkParams") -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in res.items()}
 
 
+def slot_noise(pairs, params: "NetworkParams") -> tuple[np.ndarray, list[dict]]:
+    """Noise per detector and pulse of every pair slot (``link.noise_budget``, both arms) with the launch
+    powers the design sets (``link.launch_powers_mW``): (p_noise (n_pairs,), budgets by cause)."""
+    lk = params.link
+    used = sorted({p.comb_line for p in pairs} | {params.reference_line})
+    budgets, total = [], []
+    for p in pairs:
+        # each client's lambda_0 reference set for the tracking's reference counts after its arm, the other
+        # pairs' channels at their strongest state
+        lp = launch_powers_mW(p.distance_km / 2, lk,
+                              ref_counts_per_s=p.tracking.ref_counts_per_sample * p.tracking.sampling_kHz * 1e3,
+                              signal_photons_per_pulse=max(params.protocol.mu_z, params.protocol.mu_2))
+        nb = noise_budget(p.comb_line, used, p.distance_km / 2, lk, reference_launch_mW=float(lp["reference_launch_mW"]),
+                          neighbour_launch_mW=float(lp["neighbour_launch_mW"]), reference_line=params.reference_line)
+        nb = {k: float(v) for k, v in nb.items()}
+        budgets.append(nb)
+        total.append(sum(nb.values()))
+    return np.array(total), budgets
+
+
+def pair_chain(srv: dict, comb: dict, cl: dict, params: "NetworkParams", pairs, *, server_ok=None) -> dict:
+    """The per-pair chain between the comb and the key rate (:mod:`qchipnet.system.chain`): DBR set-point,
+    adaptable circuit and injection locking of both clients, the pair's error terms, noise and arm
+    transmittance. Shared by :func:`network_batch` (numpy) and the design optimiser's objective
+    (``qchipnet.optim.objective``: client arrays as jax arrays, differentiated through).
+
+    ``srv``/``comb``: server arrays and their :func:`_comb` (N, ...); ``cl``: client arrays (N, 2 n_pairs, ...);
+    ``server_ok`` (N,) or None (then every server counts as working). Returns ``a``/``b`` (each side's
+    ``setpoint``, ``circuit``, ``lock``, ``locked``, ``pm_err``), ``locked``, ``linewidth_Hz``, ``terms``
+    (e_d by cause, (N, n_pairs)), ``eta`` (arm transmittance, 0 where not locked), ``p_noise`` (n_pairs,),
+    ``noise_budget``, ``line_power_mW``, ``line_nm``, ``distance_km``."""
+    from ..circuits.devices import TEC_SPAN_K
+    from . import chain
+
+    n_p = len(pairs)
+    n_net = np.shape(srv["fsr_GHz"])[0]
+    xp = chain.array_namespace(*cl.values())
+    lines = [int(m) for m in np.asarray(comb["lines"]).tolist()]
+    idx = np.array([lines.index(p.comb_line) for p in pairs])
+    mus = np.array([p.comb_line for p in pairs] + [params.reference_line])
+    grid = chain.line_wavelengths_nm(mus, srv["fsr_GHz"], comb["pump_nm"])  # (N, P + 1)
+    line_nm, ref_nm = grid[:, :n_p], grid[:, n_p:]
+    line_mw = np.asarray(comb["line_power_mW"])[:, idx]
+    lk, inj = params.link, params.injection
+    down = np.array([p.downstream_km for p in pairs])
+    ream = np.array([p.reamplified for p in pairs])
+    s_ok = np.ones(n_net, bool) if server_ok is None else np.asarray(server_ok, bool)
+    side = {}
+    for name, sl in (("a", slice(0, 2 * n_p, 2)), ("b", slice(1, 2 * n_p, 2))):
+        c = {k: v[:, sl] for k, v in cl.items()}
+        sp = chain.dbr_setpoint(bragg_nm=c["bragg_nm"], current_tuning_nm=c["dbr_tuning_range_nm"],
+                                thermal_nm_per_K=c["dbr_tec_window_nm"] / (2 * TEC_SPAN_K),
+                                mode_spacing_nm=c["mode_spacing_nm"], line_nm=line_nm, reference_nm=ref_nm,
+                                tec_span_K=TEC_SPAN_K)
+        circ = chain.adaptable_circuit(c["section_failed"], c["im_visibility_dB"])
+        lock = chain.lock_batch(
+            line_power_mW=line_mw, comb_linewidth_Hz=np.asarray(comb["linewidth_Hz"])[:, None], k_c_per_s=c["k_c_per_s"],
+            alpha_H=c["alpha_H"], free_running_linewidth_Hz=c["free_running_linewidth_Hz"],
+            output_power_mW=c["output_power_mW"], chip_coupling_loss_dB=c["chip_coupling_loss_dB"],
+            downstream_km=down, downstream_loss_dB_per_km=lk.loss_dB_per_km, reamplified=ream,
+            demux_loss_dB=inj.demux_loss_dB, relaxation_frequency_GHz=inj.relaxation_frequency_GHz,
+            setpoint_error_MHz=inj.setpoint_error_MHz, distribution_excess_Hz=inj.distribution_excess_Hz)
+        locked = lock["in_range"] & sp["reach_tec"] & circ["executable"] & s_ok[:, None]
+        side[name] = {"setpoint": sp, "circuit": circ, "lock": lock, "locked": locked, "pm_err": c["pm_phase_error_rad"]}
+    a, b = side["a"], side["b"]
+    locked = a["locked"] & b["locked"]
+    lw = xp.maximum(a["lock"]["linewidth_Hz"], b["lock"]["linewidth_Hz"])
+    per_slot = []
+    for j, p in enumerate(pairs):
+        t = chain.error_terms(
+            upstream_km=p.distance_km, total_path_km=p.distance_km + 2 * p.downstream_km, linewidth_Hz=lw[:, j],
+            lock_var_a_rad2=a["lock"]["residual_phase_var_rad2"][:, j],
+            lock_var_b_rad2=b["lock"]["residual_phase_var_rad2"][:, j],
+            gate_visibility_a_dB=a["circuit"]["gate_visibility_dB"][:, j],
+            gate_visibility_b_dB=b["circuit"]["gate_visibility_dB"][:, j],
+            pm_phase_error_a_rad=a["pm_err"][:, j], pm_phase_error_b_rad=b["pm_err"][:, j], tracking=p.tracking,
+            comb_line=p.comb_line - params.reference_line, fsr_GHz=srv["fsr_GHz"])
+        per_slot.append({k: xp.broadcast_to(v, (n_net,)) for k, v in t.items()})
+    terms = {k: xp.stack([t[k] for t in per_slot], axis=1) for k in per_slot[0]}
+    p_noise, budgets = slot_noise(pairs, params)
+    common = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10)
+    dist = np.array([p.distance_km for p in pairs])
+    eta = xp.where(locked, common * 10 ** (-lk.loss_dB_per_km * dist / 2 / 10), 0.0)
+    return {"a": a, "b": b, "locked": locked, "linewidth_Hz": lw, "terms": terms, "eta": eta, "p_noise": p_noise,
+            "noise_budget": dict(enumerate(budgets)), "line_power_mW": line_mw, "line_nm": line_nm, "distance_km": dist}
+
+
 def network_batch(server: dict, clients: dict, params: "NetworkParams", *, protocols: list | None = None,
                   distance_km: float | None = None, e_d_scale: float = 1.0) -> dict:
     """Every pair of every network, batch-native (:mod:`qchipnet.system.chain`).
@@ -144,8 +231,6 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
     Returns ``{"pairs": {name: (N, n_pairs) arrays}, "comb": {name: (N, ...) arrays},
     "protocols": [SNSProtocol per slot]}``. ``e_d_scale`` multiplies every pair's e_d (sensitivity studies).
     """
-    from ..circuits.devices import TEC_SPAN_K
-    from . import chain
     from .optimize import optimize_protocol, protocol_at
     from .snstf import key_rate_detailed
 
@@ -167,66 +252,16 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
             raise InputError(f"comb_line = {p.comb_line} is outside the modelled lines [{lines[0]}, {lines[-1]}]")
     if params.reference_line not in lines:
         raise InputError(f"reference_line = {params.reference_line} is outside the modelled lines")
-    idx = np.array([lines.index(p.comb_line) for p in pairs])
+    lk = params.link
     server_ok = comb["comb_exists"].astype(bool) & comb["heater_in_range"].astype(bool) & (srv["D2_over_2pi_kHz"] < 0)
     if "n_defects" in srv:
         server_ok &= srv["n_defects"] == 0
-    mus = np.array([p.comb_line for p in pairs] + [params.reference_line])
-    grid = chain.line_wavelengths_nm(mus, srv["fsr_GHz"], comb["pump_nm"])  # (N, P + 1)
-    line_nm, ref_nm = grid[:, :n_p], grid[:, n_p:]
-    line_mw = comb["line_power_mW"][:, idx]
-    lk, inj = params.link, params.injection
-    down = np.array([p.downstream_km for p in pairs])
-    ream = np.array([p.reamplified for p in pairs])
-    side = {}
-    for name, sl in (("a", slice(0, 2 * n_p, 2)), ("b", slice(1, 2 * n_p, 2))):
-        c = {k: v[:, sl] for k, v in cl.items()}
-        sp = chain.dbr_setpoint(bragg_nm=c["bragg_nm"], current_tuning_nm=c["dbr_tuning_range_nm"],
-                                thermal_nm_per_K=c["dbr_tec_window_nm"] / (2 * TEC_SPAN_K),
-                                mode_spacing_nm=c["mode_spacing_nm"], line_nm=line_nm, reference_nm=ref_nm,
-                                tec_span_K=TEC_SPAN_K)
-        circ = chain.adaptable_circuit(c["section_failed"], c["im_visibility_dB"])
-        lock = chain.lock_batch(
-            line_power_mW=line_mw, comb_linewidth_Hz=comb["linewidth_Hz"][:, None], k_c_per_s=c["k_c_per_s"],
-            alpha_H=c["alpha_H"], free_running_linewidth_Hz=c["free_running_linewidth_Hz"],
-            output_power_mW=c["output_power_mW"], chip_coupling_loss_dB=c["chip_coupling_loss_dB"],
-            downstream_km=down, downstream_loss_dB_per_km=lk.loss_dB_per_km, reamplified=ream,
-            demux_loss_dB=inj.demux_loss_dB, relaxation_frequency_GHz=inj.relaxation_frequency_GHz,
-            setpoint_error_MHz=inj.setpoint_error_MHz, distribution_excess_Hz=inj.distribution_excess_Hz)
-        locked = lock["in_range"] & sp["reach_tec"] & circ["executable"] & server_ok[:, None]
-        side[name] = {"setpoint": sp, "circuit": circ, "lock": lock, "locked": locked, "pm_err": c["pm_phase_error_rad"]}
-    a, b = side["a"], side["b"]
-    locked = a["locked"] & b["locked"]
-    lw = np.maximum(a["lock"]["linewidth_Hz"], b["lock"]["linewidth_Hz"])
-    used = sorted({p.comb_line for p in pairs} | {params.reference_line})
-    terms: dict[str, np.ndarray] = {}
-    p_noise = np.zeros((n_net, n_p))
-    noise = {}
-    for j, p in enumerate(pairs):
-        t = chain.error_terms(
-            upstream_km=p.distance_km, total_path_km=p.distance_km + 2 * p.downstream_km, linewidth_Hz=lw[:, j],
-            lock_var_a_rad2=a["lock"]["residual_phase_var_rad2"][:, j],
-            lock_var_b_rad2=b["lock"]["residual_phase_var_rad2"][:, j],
-            gate_visibility_a_dB=a["circuit"]["gate_visibility_dB"][:, j],
-            gate_visibility_b_dB=b["circuit"]["gate_visibility_dB"][:, j],
-            pm_phase_error_a_rad=a["pm_err"][:, j], pm_phase_error_b_rad=b["pm_err"][:, j], tracking=p.tracking,
-            comb_line=p.comb_line - params.reference_line, fsr_GHz=srv["fsr_GHz"])
-        for k, v in t.items():
-            terms.setdefault(k, np.zeros((n_net, n_p)))[:, j] = np.broadcast_to(v, (n_net,))
-        # launch powers from the design (link.launch_powers_mW): each client's lambda_0 reference set for the
-        # tracking's reference counts after its arm, the other pairs' channels at their strongest state
-        lp = launch_powers_mW(p.distance_km / 2, lk,
-                              ref_counts_per_s=p.tracking.ref_counts_per_sample * p.tracking.sampling_kHz * 1e3,
-                              signal_photons_per_pulse=max(params.protocol.mu_z, params.protocol.mu_2))
-        nb = noise_budget(p.comb_line, used, p.distance_km / 2, lk, reference_launch_mW=float(lp["reference_launch_mW"]),
-                          neighbour_launch_mW=float(lp["neighbour_launch_mW"]), reference_line=params.reference_line)
-        nb = {k: float(v) for k, v in nb.items()}
-        noise[j] = nb
-        p_noise[:, j] = sum(nb.values())
+    ch = pair_chain(srv, comb, cl, params, pairs, server_ok=server_ok)
+    a, b, locked, lw, terms = ch["a"], ch["b"], ch["locked"], ch["linewidth_Hz"], ch["terms"]
+    line_mw, line_nm, noise, dist = ch["line_power_mW"], ch["line_nm"], ch["noise_budget"], ch["distance_km"]
+    p_noise = np.broadcast_to(ch["p_noise"], (n_net, n_p)).copy()
     e_d = np.minimum(e_d_scale * combine_error_arrays(terms), 0.499)
-    common = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10)
-    dist = np.array([p.distance_km for p in pairs])
-    eta = np.where(locked, common * 10 ** (-lk.loss_dB_per_km * dist / 2 / 10), 0.0)
+    eta = ch["eta"]
     if protocols is None:
         res, prm = optimize_protocol(eta, eta, p_noise, e_d, params.protocol)
         protocols = [protocol_at({k: v[0] for k, v in prm.items()}, j, params.protocol) for j in range(n_p)]

@@ -80,16 +80,22 @@ def im_extinction_error(im_extinction_a_dB, im_extinction_b_dB, gate_to_pulse_ra
     pulse width ``gate_to_pulse_ratio``) this pedestal adds incoherent counts that halve the fringe
     contrast in proportion: e = g (10^(-ER_a/10) + 10^(-ER_b/10)) / 2, capped at 0.5.
     """
-    a = np.asarray(im_extinction_a_dB, dtype=float)
-    b = np.asarray(im_extinction_b_dB, dtype=float)
-    return np.minimum(gate_to_pulse_ratio * (10 ** (-a / 10) + 10 ** (-b / 10)) / 2, 0.5)
+    from .chain import array_namespace
+
+    xp = array_namespace(im_extinction_a_dB, im_extinction_b_dB)
+    a = xp.asarray(im_extinction_a_dB, dtype=float)
+    b = xp.asarray(im_extinction_b_dB, dtype=float)
+    return xp.minimum(gate_to_pulse_ratio * (10 ** (-a / 10) + 10 ** (-b / 10)) / 2, 0.5)
 
 
 def combine_error_arrays(errors: dict) -> np.ndarray:
-    """:func:`combine_errors` over numpy arrays (broadcasting)."""
+    """:func:`combine_errors` over numpy (or jax) arrays (broadcasting)."""
+    from .chain import array_namespace
+
+    xp = array_namespace(*errors.values())
     prod = 1.0
     for e in errors.values():
-        prod = prod * (1 - 2 * np.asarray(e, dtype=float))
+        prod = prod * (1 - 2 * xp.asarray(e, dtype=float))
     return (1 - prod) / 2
 
 
