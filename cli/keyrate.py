@@ -37,8 +37,11 @@ def _parse_sweep(text: str) -> list[float]:
 
 def compute(distances: list[float], *, loss: float, eff: float, pd: float, ed: float, f: float,
             pulses: float | None, aopp: bool, optimize: bool, proto_kw: dict, slice_rad: float,
-            source_kw: dict | None = None) -> list[dict]:
-    """Key-rate records (the JSON of the command) for a list of distances."""
+            source_kw: dict | None = None, phase_slices: int | None = None) -> list[dict]:
+    """Key-rate records (the JSON of the command) for a list of distances.
+
+    ``phase_slices``: M discrete random phases (None: continuous phase randomisation).
+    """
     import numpy as np
 
     from ..system.bounds import fibre_transmittance, plob_bound
@@ -53,7 +56,7 @@ def compute(distances: list[float], *, loss: float, eff: float, pd: float, ed: f
 
     ch = ChannelParams(loss_dB_per_km=loss, detector_efficiency=eff, p_dark=pd, e_d=ed)
     base = SNSProtocol(**{**proto_kw, **(source_kw or {}), "ec_efficiency": f, "n_pulses": pulses, "aopp": aopp,
-                          "phase_slice_rad": slice_rad})
+                          "phase_slice_rad": slice_rad, "phase_slices": phase_slices})
     L = np.asarray(distances, float)
     ea, eb = arm_transmittance(L, ch)
     if optimize:
@@ -69,7 +72,8 @@ def compute(distances: list[float], *, loss: float, eff: float, pd: float, ed: f
         params = {k: float(v[i]) for k, v in prm.items()}
         params.update(phase_slice_rad=slice_rad, ec_efficiency=f, n_pulses=pulses, aopp=aopp,
                       loss_dB_per_km=loss, detector_efficiency=eff, p_dark=pd, e_d=ed,
-                      mu_vac=base.mu_vac, intensity_fluctuation=base.intensity_fluctuation)
+                      mu_vac=base.mu_vac, intensity_fluctuation=base.intensity_fluctuation,
+                      phase_slices=base.phase_slices)
         out.append({
             "distance_km": float(d),
             "key_rate_per_pulse": kr,
@@ -88,6 +92,8 @@ def compute(distances: list[float], *, loss: float, eff: float, pd: float, ed: f
             "gain_z_raw": float(res.gain_z[i]),
             "gain_z_after_aopp": float(res.gain_z_after_aopp[i]) if aopp else None,
             "epsilon_total": sec["epsilon_total"],
+            # M discrete random phases of the sources; null = continuous phase randomisation
+            "phase_slices": base.phase_slices,
             "security": sec,
             "parameters": params,
         })
@@ -121,6 +127,7 @@ def register(app: typer.Typer) -> None:
         im_extinction_db: float | None = typer.Option(None, "--im-extinction-db", help="Set --mu-vac from the IM extinction ratio: mu_vac = mu_z 10^(-ER/10) (with the given or default mu_z)."),
         intensity_fluctuation: float = typer.Option(0.0, "--intensity-fluctuation", help="Relative bound delta of the sent intensities mu (1 +- delta), worst-case bounds."),
         phase_slice_rad: float = typer.Option(0.39269908169872414, "--phase-slice-rad"),
+        phase_slices: float | None = typer.Option(None, "--phase-slices", help="M discrete random phases 2 pi k/M of the sources (integer 2-4096; Cao et al. NJP 17, 053014 (2015) class-state bounds) [default: continuous phase randomisation]."),
         sweep: Optional[str] = typer.Option(None, "--sweep", help="START:STOP:STEP in km (JSON list)."),
         plot: Optional[str] = typer.Option(None, "--plot", help="PNG of key rate vs distance with PLOB."),
         as_json: bool = typer.Option(False, "--json"),
@@ -129,6 +136,10 @@ def register(app: typer.Typer) -> None:
         from ..design import load_design
         from ..validate import check_range
 
+        if phase_slices is not None:  # checked first: one line, before the design is loaded
+            from ..system.snstf import check_phase_slices
+
+            phase_slices = check_phase_slices(phase_slices, "--phase-slices")
         d = load_design(design)
         det, pr = d.detection, d.protocol
         fibre_loss_db_per_km = det.fibre_loss_dB_per_km if fibre_loss_db_per_km is None else fibre_loss_db_per_km
@@ -161,7 +172,7 @@ def register(app: typer.Typer) -> None:
             source_kw["epsilon_total"] = epsilon_total
         recs = compute(dists, loss=fibre_loss_db_per_km, eff=detector_efficiency, pd=dark_count_prob, ed=misalignment,
                        f=ec_efficiency, pulses=None if asymptotic else pulses, aopp=aopp, optimize=optimize,
-                       proto_kw=kw, slice_rad=phase_slice_rad, source_kw=source_kw)
+                       proto_kw=kw, slice_rad=phase_slice_rad, source_kw=source_kw, phase_slices=phase_slices)
         if plot:
             import matplotlib
 

@@ -31,6 +31,7 @@ from .snstf import (
     _bucket,
     _check_channel,
     _engine,
+    _is_discrete,
     _jnp,
     _run,
     key_rate_detailed,
@@ -72,13 +73,13 @@ def _from_u(u, mu_vac=0.0) -> dict:
     return {"mu_z": mz, "epsilon": eps, "mu_1": m1, "mu_2": m2, "p_z": pz, "p_0": e0 / s, "p_1": e1 / s}
 
 
-def _log_rate(u, ea, eb, pd, ed, fixed, leaky):
+def _log_rate(u, ea, eb, pd, ed, fixed, leaky, discrete=False):
     jnp = _jnp()
-    r = _engine(ea, eb, pd, ed, {**fixed, **_from_u(u, fixed["mu_vac"])}, leaky=leaky)["key_rate"]
+    r = _engine(ea, eb, pd, ed, {**fixed, **_from_u(u, fixed["mu_vac"])}, leaky=leaky, discrete=discrete)["key_rate"]
     return jnp.where(r > 0, jnp.log(jnp.maximum(r, 1e-300)), -1e3)
 
 
-def _search(ea, eb, pd, ed, fixed, starts, *, n_sweeps, n_stencil, leaky=True):
+def _search(ea, eb, pd, ed, fixed, starts, *, n_sweeps, n_stencil, leaky=True, discrete=False):
     """Pattern search (fixed iterations) from the best of ``starts[S, 7]``; returns (u[m, 7], log rate[m])."""
     import jax
 
@@ -97,7 +98,7 @@ def _search(ea, eb, pd, ed, fixed, starts, *, n_sweeps, n_stencil, leaky=True):
         step = 1.5 * 0.5 ** (j // 7)
         cand = u[:, None, :] + step * offsets[None, :, None] * eye[i][None, None, :]  # (m, k, 7)
         cand = jnp.where(it == 0, first, cand)
-        f = _log_rate(cand, col(ea), col(eb), col(pd), col(ed), fixed, leaky)  # (m, k)
+        f = _log_rate(cand, col(ea), col(eb), col(pd), col(ed), fixed, leaky, discrete)  # (m, k)
         k = jnp.argmax(f, axis=1)
         fk = jnp.take_along_axis(f, k[:, None], axis=1)[:, 0]
         uk = jnp.take_along_axis(cand, k[:, None, None], axis=1)[:, 0, :]
@@ -110,11 +111,11 @@ def _search(ea, eb, pd, ed, fixed, starts, *, n_sweeps, n_stencil, leaky=True):
 
 
 @functools.cache
-def _search_compiled(n_sweeps: int, n_stencil: int, leaky: bool):
+def _search_compiled(n_sweeps: int, n_stencil: int, leaky: bool, discrete: bool = False):
     import jax
 
     _jnp()
-    return jax.jit(functools.partial(_search, n_sweeps=n_sweeps, n_stencil=n_stencil, leaky=leaky))
+    return jax.jit(functools.partial(_search, n_sweeps=n_sweeps, n_stencil=n_stencil, leaky=leaky, discrete=discrete))
 
 
 def _start_points(base: SNSProtocol) -> list[SNSProtocol]:
@@ -153,7 +154,7 @@ def optimize_protocol(eta_a, eta_b, p_dark, e_d, base: SNSProtocol | None = None
     ea, eb, pd, ed = (flat(v) for v in (eta_a, eta_b, p_dark, e_d))
     fixed = {k: jnp.asarray(float(v)) for k, v in _fixed(base).items()}
     starts = jnp.asarray(np.stack([_to_u(s) for s in _start_points(base)]))
-    u, _ = _search_compiled(n_sweeps, n_stencil, bool(base.mu_vac > 0))(
+    u, _ = _search_compiled(n_sweeps, n_stencil, bool(base.mu_vac > 0), base.phase_slices is not None)(
         ea, eb, pd, ed, fixed, starts)
     q = {k: np.asarray(v)[:size] for k, v in _from_u(u, fixed["mu_vac"]).items()}
     params = {**protocol_params(base), **q}
@@ -164,7 +165,8 @@ def optimize_protocol(eta_a, eta_b, p_dark, e_d, base: SNSProtocol | None = None
 
 
 def optimal_key_rate_jax(eta_a, eta_b, p_dark, e_d, fixed_params: dict, *, start: SNSProtocol | None = None,
-                         leaky_vacuum: bool = True, n_sweeps: int = 9, n_stencil: int = 7):
+                         leaky_vacuum: bool = True, n_sweeps: int = 9, n_stencil: int = 7,
+                         discrete_phase: bool | None = None):
     """Optimised key rate as a differentiable jax function (envelope theorem; see the module docstring).
 
     ``eta_a, eta_b, p_dark, e_d``: jax arrays of one 1-D shape; ``fixed_params``: the non-optimised
@@ -172,6 +174,8 @@ def optimal_key_rate_jax(eta_a, eta_b, p_dark, e_d, fixed_params: dict, *, start
     slice, f, source; extra keys are ignored), which may carry gradients; ``start``: the protocol whose
     values seed the search (default :class:`SNSProtocol` with ``fixed_params["aopp"]``). Returns the
     optimised rate array; gradients flow to the channel arrays and to ``fixed_params``.
+    ``discrete_phase``: M-discrete-phase bounds (``fixed_params["phase_slices"]``); None infers it from
+    a concrete ``phase_slices > 0`` (see :func:`~.snstf.key_rate_jax`).
     """
     import jax
 
@@ -183,12 +187,15 @@ def optimal_key_rate_jax(eta_a, eta_b, p_dark, e_d, fixed_params: dict, *, start
         except Exception:  # noqa: BLE001 (jax tracer)
             ao = False
         start = SNSProtocol(aopp=ao)
+    if discrete_phase is None:
+        discrete_phase = _is_discrete(fixed)
     starts = jnp.asarray(np.stack([_to_u(s) for s in _start_points(start)]))
     sg = jax.lax.stop_gradient
     u, _ = _search(sg(eta_a), sg(eta_b), sg(p_dark), sg(e_d), {k: sg(v) for k, v in fixed.items()}, starts,
-                   n_sweeps=n_sweeps, n_stencil=n_stencil, leaky=leaky_vacuum)
+                   n_sweeps=n_sweeps, n_stencil=n_stencil, leaky=leaky_vacuum, discrete=discrete_phase)
     u = sg(u)
-    return _engine(eta_a, eta_b, p_dark, e_d, {**fixed, **_from_u(u, fixed["mu_vac"])}, leaky=leaky_vacuum)["key_rate"]
+    return _engine(eta_a, eta_b, p_dark, e_d, {**fixed, **_from_u(u, fixed["mu_vac"])}, leaky=leaky_vacuum,
+                   discrete=discrete_phase)["key_rate"]
 
 
 def protocol_at(params: dict, index, base: SNSProtocol) -> SNSProtocol:

@@ -64,8 +64,18 @@ Source imperfections (options; defaults keep the ideal source):
   worst-case treatment of source errors; the corner is the worst point to first order in delta).
   Default 0 (the article reports 0.994 +- 0.006 relative intensity over 12 h for the comb, not for
   the client modulators).
-* Phase randomisation is continuous (the decoy analysis assumes Poissonian photon numbers); discrete
-  phase randomisation with M phases (Curras-Lorenzo et al., arXiv:2008.03222) is not modelled.
+* ``phase_slices = M``: every party draws its phase from M discrete values 2 pi k / M instead of a
+  continuous one. The sent state is then a mixture of M class states lambda_j(mu) that depend on the
+  intensity (Cao, Zhang, Lo & Ma, NJP 17, 053014 (2015); TF-QKD: Curras-Lorenzo, Wooltorton & Razavi,
+  arXiv:2008.03222): the decoy bound carries the trace distances of the class states of different
+  intensities, the untagged bits are the lambda_1(mu_z) class (probability P_1^M(mu_z)) and their phase
+  error gets the basis-dependence (quantum-coin) correction of Cao et al. 2015 (block comment above
+  :func:`_decoy_y1_discrete`). This is the closed-form adaptation of the Cao et al. constraints to the
+  SNS bounds of this module, not the numerical (SDP) bound of Curras-Lorenzo et al.; the decoy part
+  equals the LP minimum over the same constraints (checked against scipy's LP in the tests) and every
+  correction tends to zero as M grows (the continuous result is recovered).
+  The simulated observations keep the continuous-phase channel model. Default None (continuous,
+  the article's assumption); not combined with ``mu_vac > 0`` or ``intensity_fluctuation > 0``.
 
 Implementation: pure jax (float64), vectorised, no Python control flow on values; the Chernoff
 bounds are solved with a fixed number of Newton steps from their closed-form approximation, so
@@ -93,6 +103,7 @@ __all__ = [
     "SNSProtocol",
     "arm_transmittance",
     "binary_entropy",
+    "check_phase_slices",
     "chernoff_expectation_bounds",
     "chernoff_expectation_lower",
     "chernoff_expectation_upper",
@@ -122,8 +133,10 @@ class SNSProtocol(Frozen):
     ``epsilon_total`` sets eps_tot = eps_cor + 2 eps_hat + eps_PA + n_est xi and the engine splits it
     equally (then the parts must be left unset). :func:`security_parameters` gives the values used.
 
-    Source: ``mu_vac`` (intensity of the not-sending / vacuum-decoy state, >= 0, < mu_1) and
-    ``intensity_fluctuation`` (relative bound, 0 <= delta < 0.5); see the module docstring.
+    Source: ``mu_vac`` (intensity of the not-sending / vacuum-decoy state, >= 0, < mu_1),
+    ``intensity_fluctuation`` (relative bound, 0 <= delta < 0.5) and ``phase_slices`` (M discrete
+    random phases 2 pi k / M, integer in [2, 4096]; None = continuous phase randomisation, the
+    default); see the module docstring. ``phase_slices`` is not combined with the other two.
 
     Allowed ranges: 0 < mu_z <= 2, 0 < epsilon < 1, 0 < mu_1 < mu_2 <= 2 (the decoy bound needs
     mu_1 < mu_2), 0 < p_z <= 1 (< 1 for finite size), 0 <= p_0, 0 < p_1, p_0 + p_1 < 1,
@@ -149,6 +162,7 @@ class SNSProtocol(Frozen):
     epsilon_smooth: float | None = None
     mu_vac: float = 0.0
     intensity_fluctuation: float = 0.0
+    phase_slices: int | float | None = None  # an integer; a float is refused unless integer-valued
 
     def __init__(self, **data):
         super().__init__(**data)
@@ -177,10 +191,33 @@ class SNSProtocol(Frozen):
                 raise InputError(f"epsilon_total is set: leave {', '.join(given)} unset (the engine splits epsilon_total)")
         check_range("mu_vac", self.mu_vac, 0.0, self.mu_1, hi_open=True)
         check_range("intensity_fluctuation", self.intensity_fluctuation, 0.0, 0.5, hi_open=True)
+        if self.phase_slices is not None:
+            check_phase_slices(self.phase_slices)
+            for name in ("mu_vac", "intensity_fluctuation"):
+                if getattr(self, name) > 0:
+                    raise InputError(f"phase_slices = {self.phase_slices} cannot be combined with {name} = "
+                                     f"{getattr(self, name)} > 0 (not modelled); use one source imperfection at a time")
 
     @property
     def p_2(self) -> float:
         return 1.0 - self.p_0 - self.p_1
+
+
+#: Allowed number of discrete random phases M (``phase_slices``).
+PHASE_SLICES_RANGE = (2, 4096)
+
+
+def check_phase_slices(value, name: str = "phase_slices") -> int:
+    """``value`` as an integer M in :data:`PHASE_SLICES_RANGE`, else one-line :class:`InputError`."""
+    lo, hi = PHASE_SLICES_RANGE
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} = {value!r} is not an integer; allowed: integer in [{lo}, {hi}]") from None
+    if not math.isfinite(f) or f != int(f) or isinstance(value, bool):
+        raise InputError(f"{name} = {value!r} is not an integer; allowed: integer in [{lo}, {hi}]")
+    check_range(name, int(f), lo, hi)
+    return int(f)
 
 
 def replace(model: Frozen, **update) -> Frozen:
@@ -298,12 +335,14 @@ def protocol_params(proto: SNSProtocol) -> dict:
         "xi": sp["failure_prob_per_estimate"] or 1e-10, "epsilon_cor": sp["epsilon_cor"] or 1e-10,
         "epsilon_pa": sp["epsilon_pa"] or 1e-10, "epsilon_smooth": sp["epsilon_smooth"] or 1e-10,
         "mu_vac": proto.mu_vac, "intensity_fluctuation": proto.intensity_fluctuation,
+        "phase_slices": float(proto.phase_slices or 0),
     }
 
 
 #: Keys of the parameter dict of :func:`key_rate_jax`.
 PARAM_KEYS = ("mu_z", "epsilon", "mu_1", "mu_2", "p_z", "p_0", "p_1", "phase_slice_rad", "ec_efficiency",
-              "n_pulses", "finite", "aopp", "xi", "epsilon_cor", "epsilon_pa", "epsilon_smooth", "mu_vac", "intensity_fluctuation")
+              "n_pulses", "finite", "aopp", "xi", "epsilon_cor", "epsilon_pa", "epsilon_smooth", "mu_vac", "intensity_fluctuation",
+              "phase_slices")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -564,12 +603,133 @@ def _decoy_y1(a0, a1, a2, s0_u, s1_l, s2_u):
     return num / ((a1 - a0) * (a2 - a0) * (a2 - a1))
 
 
-def _engine(ea, eb, pd, ed, p: dict, *, leaky: bool = True) -> dict:
+# ------------------------------------------------------------------------------------------------
+# Discrete phase randomisation (M phases 2 pi k / M; optional, ``phase_slices``)
+#
+# With M discrete random phases a coherent state |sqrt(mu) e^{i 2 pi k/M}> is the mixture
+# sum_j P_j^M(mu) |lambda_j(mu)><lambda_j(mu)|, j = 0..M-1, of the states
+# |lambda_j(mu)> ~ sum_l mu^{(lM+j)/2} / sqrt((lM+j)!) |lM+j> with P_j^M(mu) = sum_l e^-mu mu^{lM+j}/(lM+j)!
+# (Cao, Zhang, Lo & Ma, NJP 17, 053014 (2015); the same decomposition underlies the TF-QKD analyses of
+# Curras-Lorenzo, Wooltorton & Razavi, arXiv:2008.03222). The lambda_j depend on mu, so the decoy
+# relation "one yield per photon number" holds only up to the trace distance of the two states:
+# |Y_j(mu) - Y_j(nu)| <= sqrt(1 - |<lambda_j(mu)|lambda_j(nu)>|^2) (Cao et al. 2015; the constraint set of
+# the reference implementation github.com/Jinxh-2019/discrete-phase-randomized-qkd,
+# codes/utils/keyrate_DP_Cao.py). The phase error of the untagged bits (state lambda_1(mu_z) x vacuum)
+# is bounded from the X1 windows, whose state conditioned on the relative phase is the class mixture of
+# the total intensity 2 mu_1, corrected for the basis dependence of the two single-photon-like states
+# with the quantum-coin formula e' = e + 4D(1-D)(1-2e) + 4(1-2D) sqrt(D(1-D)e(1-e)),
+# D = (1 - F)/(2 Y_1) (Cao et al. 2015, as in keyrate_DP_Cao.py), with 1 - F <= trace distance.
+# Every sum is closed form (no LP), so the bound is pure jax and differentiable; as M -> infinity every
+# correction vanishes and the continuous-phase bounds are recovered.
+
+_DPR_TERMS = 12  # photon numbers l M + j, l < 12, per class (M >= 2, mu <= 2: tail < 1e-14)
+_DPR_CLASSES = 12  # classes j < 12 treated one by one; the classes j >= 12 are bounded by the Poisson tail
+
+
+def _dpr_logw(mu, M, j):
+    """log(e^-mu mu^n / n!) for n = l M + j, l = 0.._DPR_TERMS-1 (last axis); ``j`` broadcasts before it."""
+    jnp = _jnp()
+    from jax.scipy.special import gammaln
+
+    mu = jnp.maximum(jnp.asarray(mu), 1e-300)[..., None]
+    n = jnp.arange(_DPR_TERMS) * jnp.asarray(M)[..., None] + jnp.asarray(j)[..., None]
+    return -mu + n * jnp.log(mu) - gammaln(n + 1)
+
+
+def _dpr_prob_tail(mu, M, j):
+    """(P_j^M(mu), the part of it from n >= M, i.e. l >= 1)."""
+    jnp = _jnp()
+    w = jnp.exp(_dpr_logw(mu, M, j))
+    return jnp.sum(w, axis=-1), jnp.sum(w[..., 1:], axis=-1)
+
+
+def _dpr_distance(mu, nu, M, j):
+    """Trace distance sqrt(1 - |<lambda_j(mu)|lambda_j(nu)>|^2) of the two pure class states.
+
+    Lagrange's identity 1 - (u.v)^2 = sum_{l<k} (u_l v_k - u_k v_l)^2 (unit vectors) keeps it accurate
+    when the overlap is 1 - 1e-20 (large M), where 1 - F^2 would cancel to rounding noise.
+    """
+    jnp = _jnp()
+    lw_mu, lw_nu = _dpr_logw(mu, M, j), _dpr_logw(nu, M, j)
+    a = jnp.exp(0.5 * (lw_mu[..., :, None] + lw_nu[..., None, :]))
+    d2 = 0.5 * jnp.sum((a - jnp.swapaxes(a, -1, -2)) ** 2, axis=(-1, -2))
+    p_mu, p_nu = jnp.sum(jnp.exp(lw_mu), axis=-1), jnp.sum(jnp.exp(lw_nu), axis=-1)
+    return _safe_sqrt(jnp.minimum(_safe_div(d2, p_mu * p_nu, 1.0), 1.0))
+
+
+def _dpr_decoy_error(a, mz, M):
+    """E = sum_j P_j^M(a) |Y_j(a) - Y_j(mu_z)|_max: the largest shift of the gain of intensity ``a`` when
+    every class yield is replaced by that of the same class at mu_z (classes j >= _DPR_CLASSES: P_j <= the
+    Poisson tail P(n >= _DPR_CLASSES))."""
+    jnp = _jnp()
+    from jax.scipy.special import gammaln
+
+    j = jnp.arange(_DPR_CLASSES).reshape((_DPR_CLASSES,) + (1,) * jnp.ndim(a))
+    pj = jnp.sum(jnp.exp(_dpr_logw(a, M, j)), axis=-1)
+    dj = _dpr_distance(a, mz, M, j)
+    err = jnp.sum(jnp.where(j < M, pj * dj, 0.0), axis=0)
+    n = jnp.arange(_DPR_CLASSES, _DPR_CLASSES + 40)
+    am = jnp.maximum(jnp.asarray(a), 1e-300)[..., None]
+    tail = jnp.sum(jnp.exp(-am + n * jnp.log(am) - gammaln(n + 1)), axis=-1)
+    return err + jnp.where(M > _DPR_CLASSES, tail, 0.0)
+
+
+def _decoy_y1_discrete(a1, a2, mz, M, s0_u, s1_l, s2_u):
+    """Lower bound of the yield y_1 of lambda_1(mu_z) x vacuum from the decoys a1 < a2 and the vacuum.
+
+    e^{a1} a2^2 G_1 - e^{a2} a1^2 G_2 = sum_j c_j y_j with c_j = sum_l (a2^2 a1^n - a1^2 a2^n)/n!,
+    n = l M + j, where G_k = sum_j P_j(a_k) y_j is the gain of a_k with the class yields of mu_z,
+    |G_k - S_k| <= E_k (:func:`_dpr_decoy_error`). c_j <= 0 for j >= 2 (n >= 2, a1 < a2), so
+    y_1 >= [e^{a1} a2^2 (S_1 - E_1) - e^{a2} a1^2 (S_2 + E_2) - max(c_0, 0) y_0^U] / c_1, with
+    y_0^U = S_0 + sqrt(1 - e^-mu_z / P_0(mu_z)) (lambda_0(mu_z) against the vacuum). For M -> infinity this
+    is :func:`_decoy_y1` with a0 = 0 (Yu et al. 2019 Eq. (5)).
+    """
+    jnp = _jnp()
+
+    def csum(a, j):  # e^a P_j^M(a)
+        return jnp.sum(jnp.exp(_dpr_logw(a, M, j) + jnp.asarray(a)[..., None]), axis=-1)
+
+    c0 = a2**2 * csum(a1, 0) - a1**2 * csum(a2, 0)
+    c1 = a2**2 * csum(a1, 1) - a1**2 * csum(a2, 1)
+    big = jnp.exp(a1) * a2**2 * (s1_l - _dpr_decoy_error(a1, mz, M)) - jnp.exp(a2) * a1**2 * (
+        s2_u + _dpr_decoy_error(a2, mz, M))
+    p0, t0 = _dpr_prob_tail(mz, M, 0)
+    y0_u = jnp.minimum(s0_u + _safe_sqrt(_safe_div(t0, p0, 1.0)), 1.0)
+    return jnp.maximum(_safe_div(big - jnp.maximum(c0, 0.0) * y0_u, jnp.where(c1 > 0, c1, 0.0), 0.0), 0.0)
+
+
+def _dpr_phase_error(m1, mz, M, M_u, s00_l, s1_l):
+    """Phase-flip upper bound of the untagged bits with M discrete phases (see the block comment).
+
+    X1 windows (both mu_1; conditioned on the relative phase the state is the class mixture of total
+    intensity 2 mu_1): M_X1 >= P_0(2mu_1) e_0 + P_1(2mu_1) e_X Y_X, with the vacuum-class error yield
+    e_0 >= S_00/2 - sqrt(1 - e^{-2mu_1}/P_0(2mu_1)). The untagged state (lambda_1(mu_z) x vacuum) and the
+    X1 single-photon class are both within trace distance sqrt(1 - a^2) of the ideal single photon
+    (a^2 = weight of the one-photon term in the class), so delta <= sum of the two, Y_X >= s1 - delta,
+    and the basis-dependence correction uses D = delta / (2 s1).
+    """
+    jnp = _jnp()
+    p0x, t0x = _dpr_prob_tail(2 * m1, M, 0)
+    p1x, t1x = _dpr_prob_tail(2 * m1, M, 1)
+    p1z, t1z = _dpr_prob_tail(mz, M, 1)
+    e_vac = jnp.maximum(s00_l / 2 - _safe_sqrt(_safe_div(t0x, p0x, 1.0)), 0.0)
+    delta = _safe_sqrt(_safe_div(t1z, p1z, 1.0)) + _safe_sqrt(_safe_div(t1x, p1x, 1.0))
+    y_x = jnp.maximum(s1_l - delta, 0.0)
+    e = jnp.clip(_safe_div(_safe_div(M_u - p0x * e_vac, p1x, 1.0), y_x, 0.5), 0.0, 0.5)
+    d = jnp.clip(_safe_div(delta, 2 * s1_l, 0.5), 0.0, 0.5)
+    e_ph = e + 4 * d * (1 - d) * (1 - 2 * e) + 4 * (1 - 2 * d) * _safe_sqrt(d * (1 - d) * e * (1 - e))
+    return jnp.clip(jnp.where(d < 0.5, e_ph, 0.5), 0.0, 0.5)
+
+
+def _engine(ea, eb, pd, ed, p: dict, *, leaky: bool = True, discrete: bool = False) -> dict:
     """The key rate and its by-products; pure jax, every numeric protocol value may be an array.
 
     ``p["finite"]`` and ``p["aopp"]`` (0 or 1) select the finite-size and AOPP analyses as traced
     values (both branches are computed and one is selected, so one compiled program serves every
-    protocol); ``leaky=False`` declares ``mu_vac == 0`` (structural; cheaper gains, identical values).
+    protocol); ``leaky=False`` declares ``mu_vac == 0`` (structural; cheaper gains, identical values);
+    ``discrete=True`` (structural) applies the bounds for ``p["phase_slices"]`` = M discrete random
+    phases (requires ``mu_vac == 0`` and ``intensity_fluctuation == 0``); ``discrete=False`` is the
+    continuous phase randomisation, unchanged.
     """
     jnp = _jnp()
     fin, ao = jnp.asarray(p["finite"]) > 0.5, jnp.asarray(p["aopp"]) > 0.5
@@ -624,6 +784,13 @@ def _engine(ea, eb, pd, ed, p: dict, *, leaky: bool = True) -> dict:
     e1 = jnp.clip(e1, 0.0, 0.5)
     mz_lo, mz_hi = mz * (1 - dl), mz * (1 + dl)
     pz1 = jnp.minimum(mz_lo * jnp.exp(-mz_lo), mz_hi * jnp.exp(-mz_hi)) * jnp.exp(-v_hi)
+    if discrete:  # M discrete phases (mu_vac = 0, no intensity fluctuation): class-state bounds
+        Mph = jnp.maximum(jnp.asarray(p["phase_slices"]), 2.0)
+        s10_l = _decoy_y1_discrete(m1, m2, mz, Mph, S00_u, S10_l, S20_u)
+        s01_l = _decoy_y1_discrete(m1, m2, mz, Mph, S00_u, S01_l, S02_u)
+        s1_l = 0.5 * (s10_l + s01_l)
+        e1 = _dpr_phase_error(m1, mz, Mph, M_u, S00_l, s1_l)
+        pz1 = _dpr_prob_tail(mz, Mph, 1)[0]  # P_1^M(mu_z): untagged windows carry lambda_1(mu_z)
     y1 = zz * eps * (1 - eps) * pz1  # untagged-photon windows per kind (single photon + true vacuum)
     n10 = sel(fin, _obs_lower(y1 * s10_l, beta), y1 * s10_l)
     n01 = sel(fin, _obs_lower(y1 * s01_l, beta), y1 * s01_l)
@@ -657,7 +824,7 @@ def _engine(ea, eb, pd, ed, p: dict, *, leaky: bool = True) -> dict:
 
 
 def key_rate_jax(eta_a, eta_b, p_dark, e_d, params: dict, *, aopp: bool | None = None, finite: bool | None = None,
-                 leaky_vacuum: bool = True):
+                 leaky_vacuum: bool = True, discrete_phase: bool | None = None):
     """Key rate (bits per pulse pair) as a pure, differentiable jax function.
 
     ``params``: dict with the keys of :data:`PARAM_KEYS` (:func:`protocol_params` builds it from an
@@ -665,22 +832,33 @@ def key_rate_jax(eta_a, eta_b, p_dark, e_d, params: dict, *, aopp: bool | None =
     arrays. ``aopp`` / ``finite`` (optional) override ``params["aopp"]`` / ``params["finite"]``.
     No input checks (traced code): the caller keeps 0 <= eta <= 1, 0 <= p_dark < 0.1, 0 <= e_d < 0.5
     and the protocol ranges. ``leaky_vacuum=False`` declares ``params["mu_vac"] == 0`` (faster; no
-    gradient in mu_vac).
+    gradient in mu_vac). ``discrete_phase`` selects the M-discrete-phase bounds (``params["phase_slices"]``
+    = M); None infers it from a concrete ``params["phase_slices"] > 0`` (absent or traced: continuous).
     """
     p = dict(params)
     if aopp is not None:
         p["aopp"] = float(aopp)
     if finite is not None:
         p["finite"] = float(finite)
-    return _engine(eta_a, eta_b, p_dark, e_d, p, leaky=leaky_vacuum)["key_rate"]
+    if discrete_phase is None:
+        discrete_phase = _is_discrete(p)
+    return _engine(eta_a, eta_b, p_dark, e_d, p, leaky=leaky_vacuum, discrete=discrete_phase)["key_rate"]
+
+
+def _is_discrete(p: dict) -> bool:
+    """True when ``p`` holds a concrete ``phase_slices > 0`` (M discrete phases)."""
+    try:
+        return bool(np.all(np.asarray(p.get("phase_slices", 0.0), float) > 0))
+    except Exception:  # noqa: BLE001 (jax tracer: the caller must pass discrete_phase)
+        return False
 
 
 @functools.cache
-def _compiled(leaky: bool):
+def _compiled(leaky: bool, discrete: bool = False):
     import jax
 
     _jnp()
-    return jax.jit(functools.partial(_engine, leaky=leaky))
+    return jax.jit(functools.partial(_engine, leaky=leaky, discrete=discrete))
 
 
 def _bucket(n: int, minimum: int = 256) -> int:
@@ -704,7 +882,7 @@ def _run(eta_a, eta_b, p_dark, e_d, proto: SNSProtocol, params: dict | None = No
 
     scalar_p = all(a.ndim == 0 for a in pv.values())
     p = {k: jnp.asarray(a if scalar_p else flat(a)) for k, a in pv.items()}
-    out = _compiled(bool(proto.mu_vac > 0))(*(jnp.asarray(flat(a)) for a in arrs), p)
+    out = _compiled(bool(proto.mu_vac > 0), proto.phase_slices is not None)(*(jnp.asarray(flat(a)) for a in arrs), p)
     res = {k: np.asarray(v)[:size].reshape(shape) for k, v in out.items()}
     eps = security_parameters(proto)["epsilon_total"]
     return KeyRateResult(**res, epsilon_total=np.full(shape, eps))
