@@ -169,17 +169,17 @@ def pair_chain(srv: dict, comb: dict, cl: dict, params: "NetworkParams", pairs, 
 
     n_p = len(pairs)
     n_net = np.shape(srv["fsr_GHz"])[0]
-    xp = chain.array_namespace(*cl.values())
+    xp = chain.array_namespace(*cl.values(), comb["line_power_mW"], comb["pump_nm"], server_ok)
     lines = [int(m) for m in np.asarray(comb["lines"]).tolist()]
     idx = np.array([lines.index(p.comb_line) for p in pairs])
     mus = np.array([p.comb_line for p in pairs] + [params.reference_line])
     grid = chain.line_wavelengths_nm(mus, srv["fsr_GHz"], comb["pump_nm"])  # (N, P + 1)
     line_nm, ref_nm = grid[:, :n_p], grid[:, n_p:]
-    line_mw = np.asarray(comb["line_power_mW"])[:, idx]
+    line_mw = xp.asarray(comb["line_power_mW"])[:, idx]
     lk, inj = params.link, params.injection
     down = np.array([p.downstream_km for p in pairs])
     ream = np.array([p.reamplified for p in pairs])
-    s_ok = np.ones(n_net, bool) if server_ok is None else np.asarray(server_ok, bool)
+    s_ok = np.ones(n_net, bool) if server_ok is None else xp.asarray(server_ok, bool)
     side = {}
     for name, sl in (("a", slice(0, 2 * n_p, 2)), ("b", slice(1, 2 * n_p, 2))):
         c = {k: v[:, sl] for k, v in cl.items()}
@@ -189,7 +189,7 @@ def pair_chain(srv: dict, comb: dict, cl: dict, params: "NetworkParams", pairs, 
                                 tec_span_K=TEC_SPAN_K)
         circ = chain.adaptable_circuit(c["section_failed"], c["im_visibility_dB"])
         lock = chain.lock_batch(
-            line_power_mW=line_mw, comb_linewidth_Hz=np.asarray(comb["linewidth_Hz"])[:, None], k_c_per_s=c["k_c_per_s"],
+            line_power_mW=line_mw, comb_linewidth_Hz=xp.asarray(comb["linewidth_Hz"])[:, None], k_c_per_s=c["k_c_per_s"],
             alpha_H=c["alpha_H"], free_running_linewidth_Hz=c["free_running_linewidth_Hz"],
             output_power_mW=c["output_power_mW"], chip_coupling_loss_dB=c["chip_coupling_loss_dB"],
             downstream_km=down, downstream_loss_dB_per_km=lk.loss_dB_per_km, reamplified=ream,
