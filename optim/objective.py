@@ -67,6 +67,8 @@ DEFAULT_TEMPERATURE = 0.05
 RING_FD_STEP = 2e-3
 #: Scale of the sum_key_rate objective (bits per pulse -> 1e-9 bits per pulse).
 KEY_RATE_UNIT = 1e9
+#: e_d terms made by the chips (``system.chain.error_terms``); zero in :meth:`Problem.ceiling`.
+CHIP_TERMS = ("im_extinction", "pm_encoding", "injection_residual")
 
 #: Transmitter design fields -> keyword of ``circuits.devices._transmitter_physics``.
 _TX_INPUT = {"pm_length_um": "L_pm", "ridge_width_um": "ridge", "dbr_grating_period_nm": "gp_design",
@@ -142,7 +144,7 @@ class Problem:
         variables, central differences for the ring variables)."""
         x = self._check(x)
         srv = self._server(x)
-        v, g_tx = self._ctx["vg"](self._tx_args(x), srv)
+        v, g_tx = self._ctx["vg"](self._tx_args(x), srv, self.temperature, False)
         g = np.zeros(len(self.names))
         g[self._ctx["tx_idx"]] = np.asarray(g_tx, float)
         for i in self._ctx["ring_idx"]:
@@ -215,12 +217,18 @@ class Problem:
 
         return jnp.asarray(x[self._ctx["tx_idx"]])
 
-    def _f(self, x) -> float:
-        return float(self._ctx["f"](self._tx_args(x), self._server(x)))
+    def _f(self, x, ceiling: bool = False) -> float:
+        return float(self._ctx["f"](self._tx_args(x), self._server(x), self.temperature, ceiling))
+
+    def ceiling(self, x=None) -> float:
+        """The objective the same networks would reach with perfect chips: every pair locked and every
+        chip-made error term (not-sending extinction, PM encoding, locking residual) zero; link, detectors,
+        phase tracking and the calibrated mode mismatch as they are. No chip design can exceed it."""
+        return self._f(self._check(self.x0 if x is None else x), ceiling=True)
 
     def _server(self, x) -> dict:
         x = self.snap(x)
-        key = tuple(np.round(x[self._ctx["ring_idx"]], 12))
+        key = (*np.round(x[self._ctx["ring_idx"]], 12), self.temperature)
         cache = self._ctx["server_cache"]
         if key not in cache:
             if len(cache) > 64:
@@ -304,8 +312,8 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
     if objective not in OBJECTIVES:
         raise InputError(f"objective = {objective!r} is not one of {sorted(OBJECTIVES)}")
     check_range("networks", networks, 1, 100_000)
-    t = DEFAULT_TEMPERATURE if temperature is None else float(temperature)
-    check_range("temperature", t, 1e-4, 1.0)
+    temp = DEFAULT_TEMPERATURE if temperature is None else float(temperature)
+    check_range("temperature", temp, 1e-4, 1.0)
     if design is None:
         design = default_design()
     elif not isinstance(design, Design):
@@ -358,7 +366,7 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
     tec = dv.TEC_SPAN_K
     comb_lines = np.arange(-5, 9)  # system.network._comb's lines (comb_batch's default)
 
-    def relaxed(z, block):
+    def relaxed(z, block, t, ceiling: bool):
         import jax.numpy as jnp
 
         from ..system.phase import combine_error_arrays
@@ -382,11 +390,16 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
                                       "k_c_per_s")}, **const}
         comb = {**block["comb"], "lines": comb_lines}
         ch = pair_chain(block["srv"], comb, cl, params, pairs, server_ok=block["hard"])
-        e_d = jnp.minimum(combine_error_arrays(ch["terms"]), 0.499)
+        terms = ch["terms"]
+        if ceiling:  # perfect chips: the chip-made error terms vanish
+            terms = {k: (jnp.zeros_like(v) if k in CHIP_TERMS else v) for k, v in terms.items()}
+        e_d = jnp.minimum(combine_error_arrays(terms), 0.499)
         a, b = ch["a"], ch["b"]
         soft = (_sigmoid(a["setpoint"]["reach_margin_K"] / tec / t) * _sigmoid(b["setpoint"]["reach_margin_K"] / tec / t)
                 * _sigmoid(a["lock"]["lock_margin"] / t) * _sigmoid(b["lock"]["lock_margin"] / t)
                 * a["circuit"]["executable"] * b["circuit"]["executable"] * block["soft"][:, None])  # (N, P)
+        if ceiling:
+            soft = jnp.ones_like(soft)
         eta = jnp.broadcast_to(jnp.asarray(eta_arm), (networks, n_p))
         # every slot at its own protocol in one engine call (protocol values broadcast over the slots)
         kr = key_rate_jax(eta, eta, jnp.asarray(ch["p_noise"]), e_d, proto_arrays, leaky_vacuum=True)
@@ -396,10 +409,10 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
             total = jnp.sum(soft * jnp.maximum(kr, 0.0), axis=1) * KEY_RATE_UNIT
         return jnp.mean(total)
 
-    f = jax.jit(relaxed)
-    vg = jax.jit(jax.value_and_grad(relaxed))
+    f = jax.jit(relaxed, static_argnums=3)
+    vg = jax.jit(jax.value_and_grad(relaxed), static_argnums=3)
     r0 = dv.ring_metrics(design.server_ring.model_dump(), process=process["sin"])
-    prob = Problem(names=names, lower=lower, upper=upper, x0=x0, objective_name=objective, temperature=t,
+    prob = Problem(names=names, lower=lower, upper=upper, x0=x0, objective_name=objective, temperature=temp,
                    networks=int(networks), seed=int(seed), distance_km=float(distance_km), bound_reasons=tuple(why))
     prob._ctx.update({"design": design, "process": process, "params": params, "vars": variables, "ps": ps, "ds": ds,
                       "tx_idx": tx_idx, "ring_idx": ring_idx, "f": f, "vg": vg, "server_cache": {},
