@@ -20,7 +20,9 @@ network``) on a frozen sample, made smooth and differentiable:
   ``s(m / T)`` of its dimensionless margin ``m`` with the temperature ``T`` (:data:`DEFAULT_TEMPERATURE`):
   the DBR set-point window (``reach_margin_K / TEC_SPAN_K``), the set-point's place in the stable
   locking band (``lock_margin``, 1 at the band centre, 0 at an edge), the server's heater range
-  (``1 - P_heat / P_max``) and the pair's PLOB ratio (``ln(R / PLOB)``). Defects and the adaptable
+  (``1 - P_heat / P_heat,max``), its pump (``1 - P_pump / P_pump,max``: the DFB's power limit,
+  ``system.comb.CombParams.max_pump_power_mW``), its normal dispersion (``-D2 / |D2_ref|``) and the pair's
+  PLOB ratio (``ln(R / PLOB)``). Defects and the adaptable
   circuit's verdict stay discrete (they do not depend on the continuous geometry). As ``T -> 0`` the
   relaxed objective becomes the Monte Carlo's count on the same dies (tested).
 * **Gradients.** Transmitter variables: ``jax.value_and_grad`` through the device physics, the chain and
@@ -261,11 +263,17 @@ def _server_block(prob: Problem, x) -> dict:
     comb = _comb({k: sch[k] for k in (*SERVER_KEYS, "width_um", "thickness_nm")}, c["params"])
     # smooth server pass: comb existence and defects discrete; heater range and normal dispersion (D2 < 0) smooth
     heat = 1 - np.asarray(comb["heater_power_mW"], float) / np.asarray(comb["heater_max_power_mW"], float)
-    hard = np.asarray(comb["comb_exists"], bool) & (np.asarray(sch["n_defects"]) == 0)
+    pump = 1 - np.asarray(comb["pump_power_mW"], float) / c["params"].comb.max_pump_power_mW
+    exists = np.asarray(comb["comb_exists"], bool) | ~np.asarray(comb["pump_in_range"], bool)  # pump: smooth
+    hard = exists & (np.asarray(sch["n_defects"]) == 0)
     d2 = -np.asarray(sch["D2_over_2pi_kHz"], float) / max(abs(c["D2_scale_kHz"]), 1e-12)
     t = prob.temperature
-    soft = hard * 0.5 * (1 + np.tanh(0.5 * heat / t)) * 0.5 * (1 + np.tanh(0.5 * d2 / t))
-    hard_ok = hard & (heat >= 0) & (d2 > 0)
+
+    def sig(m):
+        return 0.5 * (1 + np.tanh(0.5 * m / t))
+
+    soft = hard * sig(heat) * sig(d2) * sig(pump)
+    hard_ok = hard & (heat >= 0) & (d2 > 0) & (pump >= 0)
     keep = ("fsr_GHz", "D2_over_2pi_kHz")
     return {"srv": {k: np.asarray(sch[k], float) for k in keep},
             "comb": {k: np.asarray(comb[k], float) for k in ("pump_nm", "line_power_mW", "linewidth_Hz")},

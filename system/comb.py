@@ -162,6 +162,11 @@ class CombParams(Frozen):
     heater_width_um: float = 4.0
     #: Largest heater temperature rise above the substrate (K), Tiggelaar et al. 2009 (module docstring) [T].
     heater_max_rise_K: float = 300.0
+    #: Largest pump power the self-injection-locked DFB delivers into the bus waveguide (mW) [T]: the
+    #: semiconductor pumps of SIL microcombs deliver up to ~100 mW (Voloshin et al., Nat. Commun. 12, 235
+    #: (2021), and the 100-mW lasers it cites); the article gives no pump power. The reference ring needs
+    #: 37.8 mW at the Maxwell point; a ring whose loaded Q asks for more (p ~ kappa^2 / eta) has no comb.
+    max_pump_power_mW: float = 100.0
     #: The design's pump wavelength lambda_0 (nm) and the clients' channel grid (GHz).
     pump_wavelength_nm: float = LAMBDA0_UM * 1e3
     grid_fsr_GHz: float = COMB_FSR_GHZ
@@ -173,6 +178,7 @@ class CombParams(Frozen):
         check_range("output_coupling_loss_dB", self.output_coupling_loss_dB, 0.0, 20.0, "dB")
         check_range("heater_width_um", self.heater_width_um, 0.5, 100.0, "um")
         check_range("heater_max_rise_K", self.heater_max_rise_K, 1.0, 1000.0, "K")
+        check_range("max_pump_power_mW", self.max_pump_power_mW, 1.0, 10000.0, "mW")
         check_range("pump_wavelength_nm", self.pump_wavelength_nm, 1520.0, 1580.0, "nm")
         check_range("grid_fsr_GHz", self.grid_fsr_GHz, 1.0, 1000.0, "GHz")
 
@@ -387,7 +393,8 @@ def comb_batch(server: Mapping[str, Any], comb: CombParams | None = None, sil: S
 
     Returns 1-D arrays over dies (``[n, n_lines]`` for per-line keys): ``lines``, ``line_power_mW``,
     ``line_wavelength_nm``, ``line_frequency_offset_GHz``, ``total_power_mW``, ``pump_power_mW``,
-    ``comb_exists``, ``d2_in_table``, ``d2_norm``, ``coupling_ratio``, ``linewidth_Hz``, ``linewidth_floor_Hz``,
+    ``comb_exists`` (the dark pulse exists at the operating point and the pump it needs is at most
+    ``comb.max_pump_power_mW``), ``d2_in_table``, ``pump_in_range``, ``d2_norm``, ``coupling_ratio``, ``linewidth_Hz``, ``linewidth_floor_Hz``,
     ``trn_Hz2_per_Hz``, ``sil_locking_range_Hz``, ``noise_suppression_dB``, ``stabilisation_F``, ``sil_K``,
     ``reflection_r0``, ``heater_shift_nm``, ``heater_power_mW``, ``heater_max_power_mW``,
     ``heater_in_range``, ``heater_efficiency_pm_per_mW``, ``pump_nm`` (the pumped line after heating).
@@ -420,7 +427,8 @@ def comb_batch(server: Mapping[str, Any], comb: CombParams | None = None, sil: S
     # ---- dark-pulse lines from the table
     fine, fvals, fok = _slice(f2, a, lines)
     v, ok = _lookup(np.clip(np.log10(d2), fine[0], fine[-1]), fine, fvals, fok)
-    ok = ok & ~bad
+    pump_ok = p_in_mW <= comb.max_pump_power_mW
+    ok = ok & ~bad & pump_ok
     p0_re, p0_im = v[0], v[1]
     pump_rel = (1 - 2 * eta * p0_re / F) ** 2 + (2 * eta * p0_im / F) ** 2
     g = 4 * eta**2 / f2
@@ -472,7 +480,7 @@ def comb_batch(server: Mapping[str, Any], comb: CombParams | None = None, sil: S
     return {
         "lines": np.array(lines), "line_power_mW": line_mW, "line_wavelength_nm": C_M_PER_S / nu_lines * 1e9,
         "line_frequency_offset_GHz": offset_GHz, "total_power_mW": total_mW, "pump_power_mW": p_in_mW,
-        "comb_exists": ok, "d2_in_table": ~bad, "d2_norm": d2, "coupling_ratio": eta, "linewidth_Hz": lw,
+        "comb_exists": ok, "d2_in_table": ~bad, "pump_in_range": pump_ok, "d2_norm": d2, "coupling_ratio": eta, "linewidth_Hz": lw,
         "linewidth_floor_Hz": floor_Hz,
         "trn_Hz2_per_Hz": trn, "sil_locking_range_Hz": lock_Hz, "noise_suppression_dB": 20 * np.log10(f_max),
         "stabilisation_F": f_max, "sil_K": K, "reflection_r0": r0, "heater_shift_nm": shift_nm,

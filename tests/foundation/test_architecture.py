@@ -31,9 +31,11 @@ ALLOWED: dict[str, set[str]] = {
     "wafer": BASE | {"pdk", "components", "models", "circuits", "system", "layouts", "design"},
     "design": BASE | {"pdk", "components", "models", "circuits", "system"},
     "report": BASE | {"pdk", "components", "models", "circuits", "system", "layouts", "wafer", "design"},
+    # the design optimiser and sensitivity analysis sit on the whole evaluator (wafer studies included)
+    "optim": BASE | {"pdk", "components", "models", "circuits", "system", "layouts", "wafer", "design", "pipeline"},
     "pipeline": BASE | {"pdk", "components", "models", "circuits", "system", "layouts", "wafer", "design", "report"},
     "cli": BASE | {"pdk", "components", "models", "circuits", "system", "layouts", "wafer", "design", "report", "pipeline",
-                   "cli"},
+                   "cli", "optim"},
 }
 
 

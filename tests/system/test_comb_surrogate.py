@@ -105,7 +105,8 @@ def test_reference_comb_close_to_physics_reference():
 def test_conservation_and_positivity():
     d2 = np.geomspace(0.02, 0.3, 40)
     eta = np.linspace(0.2, 0.8, 40)
-    r = comb_batch(_server(d2, eta), lines=range(-20, 21))
+    # the table's own conservation: the DFB's power limit lifted (an over-coupled ring needs more pump)
+    r = comb_batch(_server(d2, eta), CombParams(max_pump_power_mW=1e4), lines=range(-20, 21))
     ok = r["comb_exists"]
     assert ok.all()
     assert np.all(r["line_power_mW"] > 0)
@@ -114,6 +115,20 @@ def test_conservation_and_positivity():
     assert np.all(r["total_power_mW"] < r["pump_power_mW"])
     s = r["line_power_mW"].sum(axis=1)
     assert np.all(s <= r["total_power_mW"] * 1.02) and np.all(s > 0.95 * r["total_power_mW"])
+
+
+def test_pump_power_limit():
+    """The pump the Maxwell point needs grows as kappa^2 / eta (p ~ f2 kappa^3 / (eta kappa)): a ring
+    loaded far below the reference Q asks for more than the DFB gives and has no comb."""
+    d2 = np.full(3, 0.076)
+    r = comb_batch(_server(d2, np.array([0.5, 0.6, 0.8])))
+    p = r["pump_power_mW"]
+    assert p[0] == pytest.approx(37.8, rel=0.01) and p[2] > p[1] > p[0]
+    lim = CombParams().max_pump_power_mW
+    assert list(r["pump_in_range"]) == list(p <= lim)
+    assert np.all(r["comb_exists"] <= r["pump_in_range"])
+    tight = comb_batch(_server(d2, np.array([0.5, 0.6, 0.8])), CombParams(max_pump_power_mW=30.0))
+    assert not tight["comb_exists"].any() and np.all(tight["line_power_mW"] == 0)
 
 
 def test_no_dark_pulse_is_said_not_extrapolated():
