@@ -272,9 +272,20 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
         if len(protocols) != n_p:
             raise InputError(f"protocols: got {len(protocols)}, need one per pair slot ({n_p})")
         kr, qx, qz, eps = (np.zeros((n_net, n_p)) for _ in range(4))
-        for j, pr in enumerate(protocols):
-            r = key_rate_detailed(eta[:, j], eta[:, j], p_noise[:, j], e_d[:, j], pr)
-            kr[:, j], qx[:, j], qz[:, j], eps[:, j] = r.key_rate, r.qber_x, r.qber_z, r.epsilon_total
+        structure = {(pr.mu_vac > 0, pr.phase_slices is not None) for pr in protocols}
+        if len(structure) == 1:
+            # every slot at its own protocol in one engine call (the protocol values broadcast over the slots)
+            from .snstf import _check_channel, _run, protocol_params, security_parameters
+
+            _check_channel(eta, eta, p_noise, e_d)
+            pv = [protocol_params(pr) for pr in protocols]
+            r = _run(eta, eta, p_noise, e_d, protocols[0], params={k: np.array([float(d[k]) for d in pv]) for k in pv[0]})
+            kr, qx, qz = np.asarray(r.key_rate), np.asarray(r.qber_x), np.asarray(r.qber_z)
+            eps = np.broadcast_to(np.array([security_parameters(pr)["epsilon_total"] for pr in protocols]), kr.shape)
+        else:
+            for j, pr in enumerate(protocols):
+                r = key_rate_detailed(eta[:, j], eta[:, j], p_noise[:, j], e_d[:, j], pr)
+                kr[:, j], qx[:, j], qz[:, j], eps[:, j] = r.key_rate, r.qber_x, r.qber_z, r.epsilon_total
         proto_arrays = {k: np.broadcast_to(np.array([getattr(pr, k) for pr in protocols]), (n_net, n_p))
                         for k in ("mu_z", "epsilon", "mu_1", "mu_2", "p_z", "p_0", "p_1")}
     kr = np.where(locked, kr, 0.0)
