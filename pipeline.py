@@ -96,7 +96,9 @@ def evaluate_transmitter(design=None, *, curves: bool = False, chip_paths: bool 
     if curves:
         im = im_metrics(pm_length=tx["pm_length_um"], width=tx["ridge_width_um"])
         i_mA = np.linspace(0.0, 12.0, 25)
-        las = dbr_laser_metrics(max_tuning_current_mA=i_mA)
+        las = dbr_laser_metrics(grating_period_nm=tx["dbr_grating_period_nm"], rear_dbr_um=tx["dbr_rear_length_um"],
+                                gain_um=tx["dbr_gain_length_um"], phase_um=tx["dbr_phase_length_um"],
+                                front_dbr_um=tx["dbr_front_length_um"], max_tuning_current_mA=i_mA)
         lines = list(range(-5, 9))
         out["im_curve"] = {"voltage_V": np.asarray(im["voltage_V"]).tolist(),
                            "transmission_dB": (10 * np.log10(np.maximum(np.asarray(im["transmission"]), 1e-12))).tolist()}

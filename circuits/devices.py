@@ -72,7 +72,9 @@ __all__ = [
 #: The server-ring section of a design = the parameters of the ring/chip cells.
 RING_FIELDS = ("radius_um", "width_um", "gap_um", "thickness_nm", "bus_width_um")
 #: The transmitter section of a design = the parameters of the transmitter chip cell.
-TRANSMITTER_FIELDS = ("die_width_um", "die_height_um", "pm_length_um", "voa_length_um", "ridge_width_um")
+TRANSMITTER_FIELDS = ("die_width_um", "die_height_um", "pm_length_um", "voa_length_um", "ridge_width_um",
+                      "dbr_grating_period_nm", "dbr_rear_length_um", "dbr_gain_length_um", "dbr_phase_length_um",
+                      "dbr_front_length_um")
 #: Process parameters (``pdk.sin.process``) that act on the ring, as offsets from their nominal.
 SIN_OFFSETS = ("width_bias_um", "thickness_nm", "ring_loss_dB_per_m")
 #: Process parameters (``pdk.inp.process``) that act on the transmitter, as offsets from their nominal.
@@ -430,9 +432,11 @@ def im_field_function(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None =
     return lambda v: complex(_im_field(im, float(v)))
 
 
-def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp, wl_um, i_max_mA, tec_K,
-                         orders=_IM_ORDERS):
-    """IM, PM, DBR and VOA closed forms of the transmitter (physics.md 3-4); pure jax."""
+def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp, gp_design, L_rear, L_front,
+                         L_gain, L_phase, wl_um, i_max_mA, tec_K, orders=_IM_ORDERS):
+    """IM, PM, DBR and VOA closed forms of the transmitter (physics.md 3-4); pure jax, differentiable in
+    every design input (``gp_design`` the drawn grating period nm, ``L_*`` the DBR laser sections um;
+    ``gp`` is the process's period error)."""
     import jax.numpy as jnp
 
     from ..models import inp as M
@@ -465,8 +469,10 @@ def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_
     er_te = 10 * jnp.log10(t_max / t_min)
     chirp = jnp.angle(field(jnp.minimum(v_off + 0.05, IM_V_MAX_V)) / e_on)
     p2 = jnp.abs(jnp.stack([im["mmi"][("mmi2x2", 0, 0)], im["mmi"][("mmi2x2", 1, 0)]])) ** 2
-    las = M.dbr_laser_metrics(width_bias_um=wb, core_um=core, core_bandgap_um=bg, grating_period_error_nm=gp,
-                              max_tuning_current_mA=i_max_mA, tec_span_K=tec_K, mu_range=(-20, 20))
+    las = M.dbr_laser_metrics(grating_period_nm=gp_design, rear_dbr_um=L_rear, gain_um=L_gain, phase_um=L_phase,
+                              front_dbr_um=L_front, width_bias_um=wb, core_um=core, core_bandgap_um=bg,
+                              grating_period_error_nm=gp, max_tuning_current_mA=i_max_mA, tec_span_K=tec_K,
+                              mu_range=(-20, 20))
     mus = np.arange(-20, 21)
     tmask = (mus >= TARGET_LINES[0]) & (mus <= TARGET_LINES[-1])
     reach = las["reachable"]
@@ -550,8 +556,15 @@ def _im_orders(x: dict, wl_um: float) -> int:
 
 
 def _transmitter_inputs(tx: Mapping[str, Any], offsets, process) -> dict[str, np.ndarray]:
+    """The keyword arguments of :func:`_transmitter_physics` except ``wl_um``, ``i_max_mA``, ``tec_K`` and
+    ``orders``: the design section's fields and the absolute process values of one die per offset.
+    A section without the laser's ``dbr_*`` fields (written before they existed) is the article's laser
+    (``components.floorplan.TX_DBR_DEFAULTS``, the design's defaults)."""
+    from ..components.floorplan import TX_DBR_DEFAULTS
     from ..pdk import get_platform
 
+    if isinstance(tx, Mapping):
+        tx = {**TX_DBR_DEFAULTS, **tx}
     d = _section("transmitter", tx, TRANSMITTER_FIELDS)
     off = _offsets("inp", offsets, INP_OFFSETS)
     proc = process if process is not None else get_platform("inp").process
@@ -563,12 +576,22 @@ def _transmitter_inputs(tx: Mapping[str, Any], offsets, process) -> dict[str, np
             "wb": off["width_bias_um"], "etch": absolute("deep_etch_below_core_um"),
             "core": absolute("core_thickness_um"), "bg": absolute("core_bandgap_um"),
             "mw": off["mmi_width_bias_um"], "arm_dB": np.abs(absolute("arm_loss_imbalance_dB")),
-            "eo_ln": absolute("eo_coefficient_ln"), "gp": absolute("grating_period_error_nm")}
+            "eo_ln": absolute("eo_coefficient_ln"), "gp": absolute("grating_period_error_nm"),
+            "gp_design": d["dbr_grating_period_nm"], "L_rear": d["dbr_rear_length_um"],
+            "L_front": d["dbr_front_length_um"], "L_gain": d["dbr_gain_length_um"],
+            "L_phase": d["dbr_phase_length_um"]}
 
 
-def _transmitter_domain(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp) -> None:
+def _transmitter_domain(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp, gp_design, L_rear, L_front,
+                        L_gain, L_phase) -> None:
+    from ..components.floorplan import TX_DBR_RANGES
     from ..models import inp as M
     from ..models.inp_modes import load_inp_table
+
+    for name, v in (("dbr_grating_period_nm", gp_design), ("dbr_rear_length_um", L_rear),
+                    ("dbr_front_length_um", L_front), ("dbr_gain_length_um", L_gain),
+                    ("dbr_phase_length_um", L_phase)):
+        _check_axis(name, v, *TX_DBR_RANGES[name], "nm" if name.endswith("_nm") else "um", "DBR laser cell and model")
 
     deep, shallow = load_inp_table("deep"), load_inp_table("shallow")
     _check_axis("pm_length_um", L_pm, 10.0, 5000.0, "um", "EO phase-modulator model")
@@ -721,6 +744,48 @@ def transmitter_design_ranges(process=None, n_sigma: float = DESIGN_MARGIN_SIGMA
                            f"bias ({sw:.3g} um); cell minimum 1.2 um"),
         "pm_length_um": (10.0, 5000.0, "EO phase-modulator model"),
         "voa_length_um": (100.0, 2000.0, "VOA cell"),
+        **_dbr_design_ranges(proc, n_sigma),
+    }
+
+
+def _dbr_design_ranges(proc, n_sigma: float) -> dict[str, tuple[float, float, str]]:
+    """Ranges of the laser's ``dbr_*`` fields: the cell's ranges, narrowed by the DBR model at the
+    nominal process (``models.inp.dbr_laser_metrics``, the evaluator's own function): the grating
+    period puts the Bragg wavelength, with ``n_sigma`` of the period error, inside the models'
+    wavelength range; the phase section gives 2 pi of round-trip phase at :data:`MAX_TUNING_CURRENT_MA`.
+    Whether the laser lases depends on all four sections together (checked by the design)."""
+    return _dbr_ranges_cached(float(proc["core_thickness_um"].nominal), float(proc["core_bandgap_um"].nominal),
+                              float(n_sigma * _sigma(proc, "grating_period_error_nm")), float(n_sigma))
+
+
+@functools.lru_cache(maxsize=16)
+def _dbr_ranges_cached(core_um: float, core_bandgap_um: float, sg: float, n_sigma: float) -> dict:
+    from ..components.floorplan import TX_DBR_RANGES
+    from ..models import inp as M
+
+    nominal = {"core_um": core_um, "core_bandgap_um": core_bandgap_um}
+    p0, p1 = TX_DBR_RANGES["dbr_grating_period_nm"]
+    periods = np.linspace(p0, p1, 201)
+    bragg = np.asarray(M.dbr_laser_metrics(grating_period_nm=periods, **nominal)["bragg_nm"])  # increasing
+    w0, w1 = (1e3 * x for x in M.WL_RANGE_UM)
+    lo = max(p0, float(np.interp(w0, bragg, periods)) + sg)
+    hi = min(p1, float(np.interp(w1, bragg, periods)) - sg)
+    h0, h1 = TX_DBR_RANGES["dbr_phase_length_um"]
+    lengths = np.linspace(h0, h1, 351)
+    ok = np.asarray(M.dbr_laser_metrics(phase_um=lengths, max_tuning_current_mA=MAX_TUNING_CURRENT_MA,
+                                        **nominal)["phase_section_ok"])
+    h_lo = float(lengths[np.argmax(ok)]) if ok.any() else h1 + 1.0  # 2 pi grows with the length
+    cell = "DBR laser cell (components.floorplan.TX_DBR_RANGES)"
+    return {
+        "dbr_grating_period_nm": (math.ceil(lo * 1e3) / 1e3, math.floor(hi * 1e3) / 1e3,
+                                  (f"Bragg wavelength inside the models' {w0:g}-{w1:g} nm (DBR model at the nominal "
+                                   f"process) less {n_sigma:g} sigma of grating_period_error_nm ({sg:.3g} nm)")),
+        "dbr_rear_length_um": (*TX_DBR_RANGES["dbr_rear_length_um"], cell),
+        "dbr_gain_length_um": (*TX_DBR_RANGES["dbr_gain_length_um"], cell),
+        "dbr_phase_length_um": (h_lo, h1, (f"{cell}; the phase section must give 2 pi of round-trip phase at "
+                                           f"{MAX_TUNING_CURRENT_MA:g} mA (models.inp.dbr_laser_metrics "
+                                           "phase_section_ok)")),
+        "dbr_front_length_um": (*TX_DBR_RANGES["dbr_front_length_um"], cell),
     }
 
 

@@ -171,9 +171,11 @@ def chip_path_numbers(tx: Mapping[str, Any], *, process=None, wl_um: float = LAM
     the modulator counts of the chip, from the chip's sax circuit. Computed once per design and
     process (gdsfactory + sax: tens of seconds) and cached on disk by content hash
     (``$QCHIPNET_CACHE_DIR`` or ``~/.cache/qchipnet``; a corrupt or unwritable cache is recomputed)."""
+    from ..components.floorplan import TX_DBR_DEFAULTS
     from ..models.cache import cached_json, content_key
     from .devices import TRANSMITTER_FIELDS, transmitter_metrics
 
+    tx = {**TX_DBR_DEFAULTS, **tx}  # a section without the laser fields: the article's laser
     tx = {k: float(tx[k]) for k in TRANSMITTER_FIELDS}
     v_on = float(np.asarray(transmitter_metrics(tx, process=process)["im_v_on_V"]).reshape(-1)[0])
 

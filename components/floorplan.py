@@ -5,7 +5,8 @@ This module imports neither gdsfactory nor klayout (only :mod:`qchipnet.validate
 validator can ask, at load time and in microseconds, whether a design can be drawn:
 
 - :func:`server_chip_limits` (ring, bus, heater) -> allowed ``die_width_um`` / ``die_height_um``;
-- :func:`transmitter_chip_limits` (PM, VOA, ridge width) -> allowed ``die_width_um`` / ``die_height_um``;
+- :func:`transmitter_chip_limits` (PM, VOA, ridge width, DBR laser sections) -> allowed ``die_width_um`` /
+  ``die_height_um``;
 - :func:`check_server_chip` / :func:`check_transmitter_chip`: one-line :class:`InputError` naming the
   field, its value and the allowed range.
 
@@ -40,6 +41,7 @@ from ..validate import InputError, check_range
 __all__ = [
     "ELECTRODE", "INP_PAD_UM", "SIN_PAD_UM", "GRID_UM",
     "TX_PM_LENGTH_RANGE_UM", "TX_VOA_LENGTH_RANGE_UM", "TX_RIDGE_WIDTH_RANGE_UM", "TX_MAX_DIE_UM",
+    "TX_DBR_FIELDS", "TX_DBR_RANGES", "TX_DBR_DEFAULTS", "LASER_PAD_MIN_PHASE_FRONT_UM",
     "LASER", "MZM", "MMI1X2", "MMI2X2", "TURN_RADIUS_UM", "SSC_TAPER_LENGTH_UM", "TRANSITION_LENGTH_UM",
     "ROW_PITCH_UM", "IM_STAGGER_UM", "LASER_Q_X_UM", "LASER_REF_X_UM", "PAD_EDGE_UM", "PAD_PITCH_UM", "TxElectrode", "TxFloorplan", "transmitter_floorplan",
     "transmitter_chip_limits", "check_transmitter_chip",
@@ -77,9 +79,22 @@ TX_RIDGE_WIDTH_RANGE_UM = (1.2, 2.0)
 #: Largest transmitter die the floorplan is drawn for (both edges).
 TX_MAX_DIE_UM = 10000.0
 
-#: DBR laser sections (um; grating period nm) and its shallow ridge width.
+#: The article's DBR laser (the design's defaults): sections (um), grating period (nm), shallow ridge
+#: width (um), under the ``dbr_laser`` cell's parameter names. A design draws its own sections and period
+#: (``transmitter.dbr_*``, :data:`TX_DBR_FIELDS`); the ridge width is fixed by the shallow mode table.
 LASER = {"rear_dbr_length": 300.0, "gain_length": 400.0, "phase_length": 150.0, "front_dbr_length": 100.0,
          "grating_period": 238.45, "width": 2.0}
+#: Design field of the transmitter -> parameter of the ``dbr_laser`` cell (and key of :data:`LASER`).
+TX_DBR_FIELDS = {"dbr_grating_period_nm": "grating_period", "dbr_rear_length_um": "rear_dbr_length",
+                 "dbr_gain_length_um": "gain_length", "dbr_phase_length_um": "phase_length",
+                 "dbr_front_length_um": "front_dbr_length"}
+#: Ranges the ``dbr_laser`` cell is drawn for: first-order gratings at 1.55 um (230-250 nm), sections
+#: around the generic-platform values of physics.md 3.2 (gain 300-500, phase 100-200, DBR 100-300 um).
+TX_DBR_RANGES = {"dbr_grating_period_nm": (230.0, 250.0), "dbr_rear_length_um": (100.0, 800.0),
+                 "dbr_gain_length_um": (200.0, 1000.0), "dbr_phase_length_um": (50.0, 400.0),
+                 "dbr_front_length_um": (30.0, 400.0)}
+#: The design's default laser (the article's), by design field.
+TX_DBR_DEFAULTS = {f: LASER[k] for f, k in TX_DBR_FIELDS.items()}
 #: Deep-shallow transition length at both laser ends and in the spot-size converters.
 TRANSITION_LENGTH_UM = 50.0
 #: Shallow taper of the spot-size converter at the facet.
@@ -114,20 +129,33 @@ IM_STAGGER_UM = 400.0
 EAST_MARGIN_UM = 100.0
 
 
-def _laser_length() -> float:
-    L = LASER
-    return (2 * TRANSITION_LENGTH_UM + L["rear_dbr_length"] + L["gain_length"] + L["phase_length"]
-            + L["front_dbr_length"] + 5 * ELECTRODE["iso_len"])
+#: The phase and front-DBR electrodes are adjacent and both route to the same edge: their pads, a
+#: ``PAD_PITCH_UM`` apart, must each sit inside its electrode (landing ``ELECTRODE["land"]``), so the two
+#: sections with the isolation between them must span at least pitch + landing:
+#: phase + front >= PAD_PITCH_UM - iso_len + land (116 um). The rear DBR (>= 100 um) and gain (>= 200 um)
+#: sections are longer than a pitch, so this is the laser's only pad constraint (a test sweeps the ranges).
+LASER_PAD_MIN_PHASE_FRONT_UM = PAD_PITCH_UM - ELECTRODE["iso_len"] + ELECTRODE["land"]
 
 
-def _laser_electrodes() -> list[tuple[float, float]]:
+def _laser_sections(laser: dict | None = None) -> tuple[float, float, float, float]:
+    """(rear DBR, gain, phase, front DBR) lengths (um) of ``laser`` (``LASER`` keys; default the article's)."""
+    L = LASER if laser is None else laser
+    return (float(L["rear_dbr_length"]), float(L["gain_length"]), float(L["phase_length"]),
+            float(L["front_dbr_length"]))
+
+
+def _laser_length(laser: dict | None = None) -> float:
+    return 2 * TRANSITION_LENGTH_UM + sum(_laser_sections(laser)) + 5 * ELECTRODE["iso_len"]
+
+
+def _laser_electrodes(laser: dict | None = None) -> list[tuple[float, float]]:
     """(start, length) of the four laser electrodes from the rear port, in the laser's frame."""
     iso = ELECTRODE["iso_len"]
     x = TRANSITION_LENGTH_UM + iso
     out = []
-    for key in ("rear_dbr_length", "gain_length", "phase_length", "front_dbr_length"):
-        out.append((x, LASER[key]))
-        x += LASER[key] + iso
+    for length in _laser_sections(laser):
+        out.append((x, length))
+        x += length + iso
     return out
 
 
@@ -198,6 +226,7 @@ class TxFloorplan:
     min_die_width_um: float
     min_die_height_um: float
     rows_from_top_um: dict = field(default_factory=dict)
+    laser: dict = field(default_factory=lambda: dict(LASER))  # the drawn laser (``LASER`` keys)
 
     def tab_offsets(self) -> dict:
         """device -> tuple of tab positions from each electrode start (the cells' ``tab_x``)."""
@@ -235,28 +264,47 @@ def _allocate(items: list[TxElectrode], pitch: float) -> dict | None:
 _SIDE_ORDER = ((-1, -1), (-1, 1), (1, -1), (1, 1))  # (PM, VOA): -1 south, +1 north
 
 
-def _tx_check_params(pm_length_um: float, voa_length_um: float, ridge_width_um: float) -> None:
+def _tx_check_params(pm_length_um: float, voa_length_um: float, ridge_width_um: float, **dbr: float) -> dict:
+    """Range checks of the floorplan's parameters; returns the laser (``LASER`` keys) of the ``dbr_*`` fields."""
     check_range("pm_length_um", pm_length_um, *TX_PM_LENGTH_RANGE_UM, "um")
     check_range("voa_length_um", voa_length_um, *TX_VOA_LENGTH_RANGE_UM, "um")
     check_range("ridge_width_um", ridge_width_um, *TX_RIDGE_WIDTH_RANGE_UM, "um")
+    unknown = sorted(set(dbr) - set(TX_DBR_FIELDS))
+    if unknown:
+        raise InputError(f"unknown transmitter parameter(s) {unknown}; the laser fields are {list(TX_DBR_FIELDS)}")
+    values = {**TX_DBR_DEFAULTS, **dbr}
+    for name, (lo, hi) in TX_DBR_RANGES.items():
+        check_range(name, values[name], lo, hi, "nm" if name.endswith("_nm") else "um")
+    ph, fr = float(values["dbr_phase_length_um"]), float(values["dbr_front_length_um"])
+    if ph + fr < LASER_PAD_MIN_PHASE_FRONT_UM - 1e-9:
+        lo = max(TX_DBR_RANGES["dbr_front_length_um"][0], LASER_PAD_MIN_PHASE_FRONT_UM - ph)
+        raise InputError(f"dbr_front_length_um = {fr:g} is outside the allowed range [{lo:g}, "
+                         f"{TX_DBR_RANGES['dbr_front_length_um'][1]:g}] um (with dbr_phase_length_um = {ph:g} um: the "
+                         f"phase and front-DBR pads, {PAD_PITCH_UM:g} um apart, need phase + front >= "
+                         f"{LASER_PAD_MIN_PHASE_FRONT_UM:g} um)")
+    return {**{k: float(values[f]) for f, k in TX_DBR_FIELDS.items()}, "width": LASER["width"]}
 
 
 def transmitter_floorplan(pm_length_um: float = 1500.0, voa_length_um: float = 500.0,
-                          ridge_width_um: float = 1.5) -> TxFloorplan:
+                          ridge_width_um: float = 1.5, **dbr: float) -> TxFloorplan:
     """The transmitter floorplan (independent of the die size; see :func:`transmitter_chip_limits`).
+
+    ``dbr``: the laser's ``dbr_*`` design fields (:data:`TX_DBR_FIELDS`; missing = the article's laser);
+    both lasers are drawn with them, and everything east of them moves with their length.
 
     Raises :class:`InputError` for parameters outside the ranges the cell is drawn for, or when the
     pads cannot be allocated (no such parameters in those ranges; a test sweeps them).
     """
-    _tx_check_params(pm_length_um, voa_length_um, ridge_width_um)
-    return _tx_plan(float(pm_length_um), float(voa_length_um), float(ridge_width_um))
+    laser = _tx_check_params(pm_length_um, voa_length_um, ridge_width_um, **dbr)
+    return _tx_plan(float(pm_length_um), float(voa_length_um), float(ridge_width_um), laser)
 
 
-def _tx_plan(P: float, V: float, wr: float) -> TxFloorplan:
+def _tx_plan(P: float, V: float, wr: float, laser: dict | None = None) -> TxFloorplan:
+    laser = dict(LASER) if laser is None else laser
     iso = ELECTRODE["iso_len"]
     m = _mzm_geometry(P)
     Lm, dy = m["length"], m["out_y"]
-    Ll = _laser_length()
+    Ll = _laser_length(laser)
     RP = ROW_PITCH_UM
     # rows: y relative to the die top (negative = below it)
     yA = -ROW_A_FROM_TOP_UM
@@ -269,11 +317,11 @@ def _tx_plan(P: float, V: float, wr: float) -> TxFloorplan:
     xW = _g(xE - IM_STAGGER_UM - Lm)
     els: list[TxElectrode] = []
     # laser I (row B, running east): all pads south
-    for k, (s, L) in enumerate(_laser_electrodes()):
+    for k, (s, L) in enumerate(_laser_electrodes(laser)):
         els.append(TxElectrode("laser_q", k, _g(LASER_Q_X_UM + s), 1, L, _g(yB - _TAB_REACH), False))
     # laser II (row A, running west, front port at LASER_REF_X_UM): all pads north
     rear_ref = LASER_REF_X_UM + Ll
-    for k, (s, L) in enumerate(_laser_electrodes()):
+    for k, (s, L) in enumerate(_laser_electrodes(laser)):
         els.append(TxElectrode("laser_ref", k, _g(rear_ref - s), -1, L, _g(yA + _TAB_REACH), True))
     # IMs: IM I east on row B, IM II west on row C, IM III east on row D; top arm pads face the
     # cell's north, so they face south in a westward (rotated) IM
@@ -312,7 +360,7 @@ def _tx_plan(P: float, V: float, wr: float) -> TxFloorplan:
         x_east_um=xE, x_west_um=xW, east_extent_um=east, electrodes=tuple(els + row_e), pads_x_um=pads,
         sides={"pm": sides[0], "voa": sides[1]}, bottom_from_top_um=_g(bottom),
         top_feature_from_top_um=_g(top_feature), min_die_width_um=_ceil_g(min_w), min_die_height_um=_ceil_g(min_h),
-        rows_from_top_um={"A": yA, "B": yB, "C": yC, "D": yD, "E": yE},
+        rows_from_top_um={"A": yA, "B": yB, "C": yC, "D": yD, "E": yE}, laser=dict(laser),
     )
 
 
@@ -322,23 +370,25 @@ def _ceil_g(x: float) -> float:
 
 
 def transmitter_chip_limits(pm_length_um: float = 1500.0, voa_length_um: float = 500.0,
-                            ridge_width_um: float = 1.5) -> dict[str, tuple[float, float]]:
+                            ridge_width_um: float = 1.5, **dbr: float) -> dict[str, tuple[float, float]]:
     """Allowed die size of the transmitter: ``{"die_width_um": (min, max), "die_height_um": (min, max)}``.
 
-    The transmitter cell with these parameters succeeds exactly for die sizes inside both ranges.
-    Raises :class:`InputError` naming the parameter when a parameter is outside its own range.
+    The transmitter cell with these parameters (``dbr``: the laser's ``dbr_*`` fields) succeeds exactly
+    for die sizes inside both ranges. Raises :class:`InputError` naming the parameter when a parameter
+    is outside its own range.
     """
-    fp = transmitter_floorplan(pm_length_um, voa_length_um, ridge_width_um)
+    fp = transmitter_floorplan(pm_length_um, voa_length_um, ridge_width_um, **dbr)
     return {"die_width_um": (fp.min_die_width_um, TX_MAX_DIE_UM),
             "die_height_um": (fp.min_die_height_um, TX_MAX_DIE_UM)}
 
 
 def check_transmitter_chip(die_width_um: float, die_height_um: float, pm_length_um: float = 1500.0,
-                           voa_length_um: float = 500.0, ridge_width_um: float = 1.5) -> TxFloorplan:
+                           voa_length_um: float = 500.0, ridge_width_um: float = 1.5, **dbr: float) -> TxFloorplan:
     """The floorplan, after checking the die size against :func:`transmitter_chip_limits`."""
-    fp = transmitter_floorplan(pm_length_um, voa_length_um, ridge_width_um)
+    fp = transmitter_floorplan(pm_length_um, voa_length_um, ridge_width_um, **dbr)
+    laser = "" if fp.laser_length_um == _laser_length() else f" and a {_um(fp.laser_length_um)} um DBR laser"
     _check_die("die_width_um", die_width_um, fp.min_die_width_um, TX_MAX_DIE_UM,
-               f"pm_length_um = {pm_length_um:g} um")
+               f"pm_length_um = {pm_length_um:g} um{laser}")
     _check_die("die_height_um", die_height_um, fp.min_die_height_um, TX_MAX_DIE_UM, "the five device rows and pads")
     return fp
 

@@ -13,6 +13,8 @@ from pydantic import Field, field_validator, model_validator
 
 from ..components.floorplan import (
     SERVER_MAX_DIE_UM,
+    TX_DBR_DEFAULTS,
+    TX_DBR_RANGES,
     TX_MAX_DIE_UM,
     TX_PM_LENGTH_RANGE_UM,
     TX_RIDGE_WIDTH_RANGE_UM,
@@ -56,8 +58,22 @@ class ServerChip(Frozen):
     heater: bool = True
 
 
+def _dbr(field: str, description: str):
+    lo, hi = TX_DBR_RANGES[field]
+    return Field(TX_DBR_DEFAULTS[field], ge=lo, le=hi, description=description)
+
+
 class TransmitterChip(Frozen):
-    """The InP client transmitter die: 2 DBR lasers, 3 IMs, 1 PM, VOA (article: 4.6 x 2 mm)."""
+    """The InP client transmitter die: 2 DBR lasers, 3 IMs, 1 PM, VOA (article: 4.6 x 2 mm).
+
+    The ``dbr_*`` fields are both DBR lasers (quantum and reference; same geometry): the chip cell
+    draws them and the evaluator's DBR model (``models.inp.dbr_laser_metrics``) reads them. The
+    schema bounds are the laser cell's ranges (``components.floorplan.TX_DBR_RANGES``); the design
+    check narrows them with the models (``circuits.devices.transmitter_design_ranges``: Bragg
+    wavelength inside the models' wavelength range, 2 pi phase section), refuses a laser that does
+    not reach threshold, and the floorplan needs the phase and front-DBR pads a pitch apart
+    (phase + front >= 116 um) and a die wide enough for the laser. Defaults: the article's laser.
+    """
 
     die_width_um: float = Field(4600.0, gt=0.0, le=TX_MAX_DIE_UM, description="lower bound: components.floorplan.transmitter_chip_limits")
     die_height_um: float = Field(2000.0, gt=0.0, le=TX_MAX_DIE_UM)
@@ -67,6 +83,17 @@ class TransmitterChip(Frozen):
                                  description="VOA section length (chip floorplan range)")
     ridge_width_um: float = Field(1.5, ge=TX_RIDGE_WIDTH_RANGE_UM[0], le=TX_RIDGE_WIDTH_RANGE_UM[1],
                                   description="deep-ridge width of the modulators, VOA and passive guides")
+    dbr_grating_period_nm: float = _dbr("dbr_grating_period_nm", "first-order grating period of both DBR mirrors: "
+                                        "Bragg wavelength lambda_B = 2 n_eff Lambda (model range: lambda_B in "
+                                        "1530-1570 nm less 4 sigma of the period error, about 235-241.7 nm)")
+    dbr_rear_length_um: float = _dbr("dbr_rear_length_um", "rear DBR mirror: R = tanh^2(kappa L); its volume sets "
+                                     "the current tuning (carrier density ~ I / volume)")
+    dbr_gain_length_um: float = _dbr("dbr_gain_length_um", "MQW gain section: the laser must reach threshold "
+                                     "(modal gain <= 80 /cm)")
+    dbr_phase_length_um: float = _dbr("dbr_phase_length_um", "phase section: must give 2 pi of round-trip phase at "
+                                      "the 12 mA tuning current; with the front DBR >= 116 um (pad pitch)")
+    dbr_front_length_um: float = _dbr("dbr_front_length_um", "front (output) DBR mirror: R sets the output "
+                                      "coupling and the injection rate k_c = (1-R)/(tau_in sqrt R)")
 
 
 class PairDesign(Frozen):
@@ -226,7 +253,8 @@ def check_design_space(design: Design, processes: dict) -> None:
     from ..pdk.sin.geometry import min_bend_radius_um
 
     def refuse(path, value, lo, hi, unit, why):
-        raise ValueError(f"{path} = {value:g} is outside the allowed range [{lo:.4g}, {hi:.4g}] {unit} ({why})")
+        d = 6 if ".dbr_" in path else 4  # the laser's limits to 0.001 nm / 0.1 um
+        raise ValueError(f"{path} = {value:g} is outside the allowed range [{lo:.{d}g}, {hi:.{d}g}] {unit} ({why})")
 
     r, t = design.server_ring, design.transmitter
     # guide widths on the 2-nm grid: a port of odd width cannot be centred on the 1-nm mask grid
@@ -248,7 +276,8 @@ def check_design_space(design: Design, processes: dict) -> None:
     for field, (lo, hi, why) in dv.transmitter_design_ranges(processes["inp"]).items():
         v = getattr(t, field)
         if not lo <= v <= hi:
-            refuse(f"transmitter.{field}", v, lo, hi, "um", why)
+            refuse(f"transmitter.{field}", v, lo, hi, "nm" if field.endswith("_nm") else "um", why)
+    _check_laser_threshold(t, processes["inp"], refuse)
     # the chips must be drawable at the design's die sizes (the floorplans the cells draw)
     from ..components.floorplan import check_server_chip, check_transmitter_chip
     from ..validate import InputError
@@ -302,6 +331,39 @@ def check_design_space(design: Design, processes: dict) -> None:
         problems = dv.process_domain_problems(plat, proc)
         if problems:
             raise ValueError(f"process.{plat}.{problems[0]}")
+
+
+#: Fields that close the laser's gain loop, in the order a refusal names them (the output mirror first).
+_THRESHOLD_FIELDS = ("dbr_front_length_um", "dbr_rear_length_um", "dbr_gain_length_um")
+
+
+def _check_laser_threshold(t: TransmitterChip, process, refuse) -> None:
+    """Refuse a laser that does not reach threshold (``models.inp.dbr_laser_metrics`` ``lases`` at the
+    nominal process), naming the first of :data:`_THRESHOLD_FIELDS` whose range alone would fix it,
+    with that range (the other fields held)."""
+    import numpy as np
+
+    from ..models import inp as M
+
+    kw = {"grating_period_nm": t.dbr_grating_period_nm, "rear_dbr_um": t.dbr_rear_length_um,
+          "gain_um": t.dbr_gain_length_um, "phase_um": t.dbr_phase_length_um, "front_dbr_um": t.dbr_front_length_um,
+          "core_um": process["core_thickness_um"].nominal, "core_bandgap_um": process["core_bandgap_um"].nominal}
+    m = M.dbr_laser_metrics(**kw)
+    if bool(m["lases"]):
+        return
+    g_th, g_max = float(m["threshold_gain_per_cm"]), M.LASER.max_modal_gain_per_cm
+    arg = {"dbr_front_length_um": "front_dbr_um", "dbr_rear_length_um": "rear_dbr_um", "dbr_gain_length_um": "gain_um"}
+    why = (f"the laser does not reach threshold: modal gain {g_th:.3g} /cm needed, the MQW gives at most {g_max:g} /cm "
+           f"(models.inp.dbr_laser_metrics; longer mirrors or a longer gain section lower it)")
+    for field in _THRESHOLD_FIELDS:
+        lo, hi = TX_DBR_RANGES[field]
+        grid = np.linspace(lo, hi, round(hi - lo) * 10 + 1)  # 0.1 um
+        ok = np.asarray(M.dbr_laser_metrics(**{**kw, arg[field]: grid})["lases"])
+        if ok.any():  # the threshold gain falls with each of these lengths
+            refuse(f"transmitter.{field}", getattr(t, field), float(grid[np.argmax(ok)]), hi, "um", why)
+    field = _THRESHOLD_FIELDS[0]
+    raise ValueError(f"transmitter.{field} = {getattr(t, field):g}: no value in [{TX_DBR_RANGES[field][0]:g}, "
+                     f"{TX_DBR_RANGES[field][1]:g}] um lets this laser lase; {why}")
 
 
 def network_params(design: Design, pairs=None):

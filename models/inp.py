@@ -38,7 +38,10 @@ Models and sources (tags as in ``physics.md``: [C] literature, [T] typical, [R] 
   dn/dN = -1.2e-26 m^3 [T] (Weber, IEEE JQE 30, 1801 (1994), Q1.25 at 1.55 um), Delta lambda_B =
   lambda Gamma Delta n / n_g; thermal tuning dlambda/dT = lambda (Gamma dn_core/dT + (1 - Gamma)
   dn_InP/dT) / n_g. alpha_H = 3.5 and free-running Lorentzian linewidth 2 MHz [T] (physics.md
-  3.2: alpha_H 2-5, linewidth 0.3-10 MHz; seed article: "MHz-level linewidths").
+  3.2: alpha_H 2-5, linewidth 0.3-10 MHz; seed article: "MHz-level linewidths"). Lasing: threshold
+  modal gain alpha_i + (alpha_p (L_phase + L_eff) + 1/2 ln(1/(R_r R_f))) / L_gain <= 80 /cm, the largest
+  modal gain of the MQW section [T] (Coldren & Corzine 2012). Every section length and the grating
+  period are design parameters; the DBR functions are pure jax in them (differentiable).
 - **VOA**: carrier-injection absorber (forward-biased passive p-i-n section): alpha = Gamma
   sigma_fc N with sigma_fc = 2.5e-21 m^2 (intervalence-band absorption of holes dominates
   at 1.55 um) [T] (Weber 1994); the same carrier model as the DBR; residual phase from dn/dN.
@@ -433,6 +436,11 @@ class _LaserConstants:
     linewidth_free_MHz = 2.0
     grating_delta_neff = 0.004
     internal_loss_per_cm = 15.0  # gain-section internal loss for the output split [T]
+    #: Largest modal gain the MQW gain section reaches (1/cm) [T]: material gain g0 ln(N/N_tr) with
+    #: g0 ~ 1800 /cm at 2-3x transparency (~2000 /cm) and a confinement of ~0.04 for 4-5 wells
+    #: (Coldren & Corzine 2012, ch. 4 and app. 11). An order-of-magnitude bound: it refuses only
+    #: lasers whose mirrors cannot close the loop (the article's laser needs ~36 /cm).
+    max_modal_gain_per_cm = 80.0
 
 
 LASER = _LaserConstants()
@@ -453,7 +461,11 @@ def carrier_density_per_m3(current_mA, volume_um3):
 
 
 def dbr_mirror(length_um, *, wl_um=LAMBDA0_UM, grating_delta_neff=None):
-    """(power reflectivity R = tanh^2(kappa L), effective length L_eff um, kappa 1/um)."""
+    """(power reflectivity R = tanh^2(kappa L), effective length L_eff um, kappa 1/um) of a uniform
+    first-order grating at its Bragg wavelength (coupled-mode theory; Coldren & Corzine 2012, ch. 3).
+
+    Validity: weak index grating (Delta n / n_eff ~ 1e-3), any length; pure jax (differentiable in
+    ``length_um``)."""
     dn = LASER.grating_delta_neff if grating_delta_neff is None else grating_delta_neff
     kappa = 2 * dn / wl_um
     kl = kappa * jnp.asarray(length_um)
@@ -474,8 +486,19 @@ def dbr_laser_metrics(*, grating_period_nm=238.45, rear_dbr_um=300.0, gain_um=40
 
     Returns Bragg wavelength at zero tuning current, tuning range (current + TEC), mirror R,
     mode spacing, k_c, and the boolean mask of reachable comb lines for mu in ``mu_range``.
-    A comb line is reachable when the Bragg peak can be tuned to within half a cavity mode spacing
-    of it (the phase section then aligns a cavity mode; its 2 pi capability is checked).
+    A comb line is reachable when the laser lases and the Bragg peak can be tuned to within half a
+    cavity mode spacing of it (the phase section then aligns a cavity mode; its 2 pi capability is
+    checked, ``phase_section_ok``).
+
+    Lasing (``lases``): the threshold modal gain of the three-section cavity, Gamma g_th = alpha_i +
+    (alpha_p (L_phase + L_eff,rear + L_eff,front) + 1/2 ln(1/(R_rear R_front))) / L_gain (Coldren &
+    Corzine 2012, ch. 3, DBR lasers with passive sections; alpha_i = ``LASER.internal_loss_per_cm``,
+    alpha_p the shallow guide's loss), must not exceed ``LASER.max_modal_gain_per_cm``.
+
+    Pure jax in every length, the period and the process offsets (``jax.grad`` works); only
+    ``grating_period_nm``, ``max_tuning_current_mA`` and ``tec_span_K`` are range-checked, on
+    concrete values. Validity: Bragg wavelength inside ``WL_RANGE_UM`` (the mode is evaluated at
+    lambda_0 with first-order dispersion), sections in the ``dbr_laser`` cell's ranges.
     ``tec_span_K`` is the +- range of the chip's TEC set-point around 25 C: it moves the whole
     tuning window by +- ``thermal_tuning_nm_per_K * tec_span_K`` (heating red, cooling blue).
     """
@@ -502,18 +525,23 @@ def dbr_laser_metrics(*, grating_period_nm=238.45, rear_dbr_um=300.0, gain_um=40
     # phase section: 2 pi round-trip capability at the same current into its smaller volume
     n_ph = carrier_density_per_m3(max_tuning_current_mA, jnp.asarray(phase_um) * w * core_um)
     phase_ok = 2 * gam * (-LASER.dn_dN_m3) * n_ph * jnp.asarray(phase_um) * 1e3 >= lam_b
+    # threshold: internal loss of the gain section plus the passive and mirror losses it must make up
+    alpha_p = LOSS_DB_PER_CM["shallow"] * math.log(10) / 10
+    g_th = LASER.internal_loss_per_cm + (alpha_p * (jnp.asarray(phase_um) + leff_r + leff_f) * 1e-4
+                                         - 0.5 * jnp.log(r_rear * r_front)) / (jnp.asarray(gain_um) * 1e-4)
+    lases = g_th <= LASER.max_modal_gain_per_cm
     lo = lam_b - dlam_cur - dlam_th - spacing_nm / 2
     hi = lam_b + dlam_th + spacing_nm / 2
     mus = np.arange(mu_range[0], mu_range[1] + 1)
     lines = jnp.asarray(comb_line_wavelengths_nm(mus))
-    reach = (lines >= lo[..., None]) & (lines <= hi[..., None]) & phase_ok[..., None]
+    reach = (lines >= lo[..., None]) & (lines <= hi[..., None]) & (phase_ok & lases)[..., None]
     tau_in = 2 * ng * l_cav * 1e-6 / C_M_PER_S
     k_c = (1 - r_front) / (tau_in * jnp.sqrt(r_front))
     return {
         "bragg_nm": lam_b, "tuning_range_nm": dlam_cur + 2 * dlam_th, "current_tuning_nm": dlam_cur,
         "thermal_tuning_nm_per_K": lam_b * dn_dt / ng, "mode_spacing_nm": spacing_nm,
         "r_front": r_front, "r_rear": r_rear, "kappa_per_cm": kappa * 1e4, "k_c_per_s": k_c,
-        "phase_section_ok": phase_ok, "mu": mus, "reachable": reach,
+        "phase_section_ok": phase_ok, "threshold_gain_per_cm": g_th, "lases": lases, "mu": mus, "reachable": reach,
         "alpha_H": LASER.alpha_H, "linewidth_free_MHz": LASER.linewidth_free_MHz,
     }
 

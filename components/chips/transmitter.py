@@ -67,10 +67,11 @@ _LABEL_SIZE_UM = 40.0
 _TOL_UM = 0.002
 
 
-def _laser(wr: float, sides: tuple, tabs: tuple) -> gf.Component:
-    return dbr_laser(rear_dbr_length=LASER["rear_dbr_length"], gain_length=LASER["gain_length"],
-                     phase_length=LASER["phase_length"], front_dbr_length=LASER["front_dbr_length"],
-                     grating_period=LASER["grating_period"], width=LASER["width"], sides=sides, tab_x=tabs,
+def _laser(laser: dict, wr: float, sides: tuple, tabs: tuple) -> gf.Component:
+    """The DBR laser of the floorplan (``laser``: the design's sections and period under ``LASER`` keys)."""
+    return dbr_laser(rear_dbr_length=laser["rear_dbr_length"], gain_length=laser["gain_length"],
+                     phase_length=laser["phase_length"], front_dbr_length=laser["front_dbr_length"],
+                     grating_period=laser["grating_period"], width=laser["width"], sides=sides, tab_x=tabs,
                      deep_width=wr)
 
 
@@ -96,25 +97,36 @@ def _straight(c: gf.Component, port, length: float, wr: float, name: str):
 @gf.cell
 def transmitter_chip(die_width_um: float = 4600.0, die_height_um: float = 2000.0, pm_length_um: float = 1500.0,
                      voa_length_um: float = 500.0, ridge_width_um: float = 1.5,
+                     dbr_grating_period_nm: float = LASER["grating_period"],
+                     dbr_rear_length_um: float = LASER["rear_dbr_length"],
+                     dbr_gain_length_um: float = LASER["gain_length"],
+                     dbr_phase_length_um: float = LASER["phase_length"],
+                     dbr_front_length_um: float = LASER["front_dbr_length"],
                      label: str = "QCHIPNET INP TX") -> gf.Component:
     """Transmitter chip (um).
 
     Args:
         die_width_um, die_height_um: die outline; the allowed range for the other parameters is
-            ``transmitter_chip_limits(pm_length_um, voa_length_um, ridge_width_um)``.
+            ``transmitter_chip_limits(pm_length_um, voa_length_um, ridge_width_um, dbr_...)``.
         pm_length_um: electrode length of the PM and of the RF arms of the three IMs (500-1700).
         voa_length_um: VOA section length (100-1500).
         ridge_width_um: deep-ridge width of the modulators, the VOA, the turns and passive guides
             and the deep ends of the laser and spot-size-converter transitions (1.2-2.0).
+        dbr_grating_period_nm, dbr_rear_length_um, dbr_gain_length_um, dbr_phase_length_um,
+            dbr_front_length_um: grating period (nm) and sections (um) of both DBR lasers (ranges
+            ``components.floorplan.TX_DBR_RANGES``; default the article's laser); the devices east of
+            the lasers move with the laser length.
         label: text written on the die.
     """
     W, H, P, V, wr = die_width_um, die_height_um, pm_length_um, voa_length_um, ridge_width_um
-    fp = check_transmitter_chip(W, H, P, V, wr)
+    fp = check_transmitter_chip(W, H, P, V, wr, dbr_grating_period_nm=dbr_grating_period_nm,
+                                dbr_rear_length_um=dbr_rear_length_um, dbr_gain_length_um=dbr_gain_length_um,
+                                dbr_phase_length_um=dbr_phase_length_um, dbr_front_length_um=dbr_front_length_um)
     tabs = fp.tab_offsets()
     rows = {k: round(H + v, 3) for k, v in fp.rows_from_top_um.items()}
     c = gf.Component()
     # row B: laser I (pads south) and the quantum chain
-    las1 = c.add_ref(_laser(wr, (-1, -1, -1, -1), tabs["laser_q"]), name="laser_q")
+    las1 = c.add_ref(_laser(fp.laser, wr, (-1, -1, -1, -1), tabs["laser_q"]), name="laser_q")
     las1.dmove((LASER_Q_X_UM, rows["B"]))
     last = las1.ports["o2"]
     refs = {"laser_q": las1}
@@ -135,14 +147,14 @@ def transmitter_chip(die_width_um: float = 4600.0, die_height_um: float = 2000.0
     va = c.add_ref(voa(length=V, width=wr, side=-fp.sides["voa"], tab_x=tabs["voa"][0]), name="voa")
     va.connect("o1", pm.ports["o2"])
     refs["pm"], refs["voa"] = pm, va
-    ssc = ssc_facet(taper_length=SSC_TAPER_LENGTH_UM, width=LASER["width"], deep_width=wr)
+    ssc = ssc_facet(taper_length=SSC_TAPER_LENGTH_UM, width=fp.laser["width"], deep_width=wr)
     ssc_len = ssc.info["length"]
     st = c.add_ref(straight_deep(length=round(va.ports["o2"].dcenter[0] - ssc_len, 3), width=wr), name="out_q_wg")
     st.connect("o1", va.ports["o2"])
     fq = c.add_ref(ssc, name="ssc_q")
     fq.connect("o1", st.ports["o2"])
     # row A: laser II emitting west, pads north
-    las2 = c.add_ref(_laser(wr, (-1, -1, -1, -1), tabs["laser_ref"]), name="laser_ref")
+    las2 = c.add_ref(_laser(fp.laser, wr, (-1, -1, -1, -1), tabs["laser_ref"]), name="laser_ref")
     las2.drotate(180)
     las2.dmove((LASER_REF_X_UM - las2.ports["o2"].dcenter[0], rows["A"] - las2.ports["o2"].dcenter[1]))
     refs["laser_ref"] = las2

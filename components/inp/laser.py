@@ -15,6 +15,7 @@ import gdsfactory as gf
 from ...pdk.inp.tech import LAYER
 from ...pdk.inp.xsections import xs_shallow
 from ...validate import check_range
+from ..floorplan import TX_DBR_FIELDS, TX_DBR_RANGES
 from .electrodes import ELECTRODE, add_electrode, add_isolation
 from .waveguides import transition_deep_shallow
 
@@ -29,15 +30,15 @@ def dbr_laser(rear_dbr_length: float = 300.0, gain_length: float = 400.0, phase_
               deep_width: float = 1.5) -> gf.Component:
     """DBR laser (um; ``grating_period`` in nm, 230-250 for first order at 1.55 um).
 
-    Section lengths: rear DBR 100-800, gain 200-1000, phase 50-400, front DBR 30-400. ``sides``
+    Section lengths: rear DBR 100-800, gain 200-1000, phase 50-400, front DBR 30-400
+    (``components.floorplan.TX_DBR_RANGES``, under the design's ``dbr_*`` names). ``sides``
     and ``tab_x`` place each section's pad tab (e1 rear DBR, e2 gain, e3 phase, e4 front DBR).
     ``width`` is the shallow laser ridge; ``deep_width`` the deep ridge at the ports o1/o2.
     """
-    check_range("rear_dbr_length", rear_dbr_length, 100.0, 800.0, "um")
-    check_range("gain_length", gain_length, 200.0, 1000.0, "um")
-    check_range("phase_length", phase_length, 50.0, 400.0, "um")
-    check_range("front_dbr_length", front_dbr_length, 30.0, 400.0, "um")
-    check_range("grating_period", grating_period, 230.0, 250.0, "nm")
+    given = {"rear_dbr_length": rear_dbr_length, "gain_length": gain_length, "phase_length": phase_length,
+             "front_dbr_length": front_dbr_length, "grating_period": grating_period}
+    for field, name in TX_DBR_FIELDS.items():  # the ranges the design's dbr_* fields are drawn for
+        check_range(name, given[name], *TX_DBR_RANGES[field], "nm" if field.endswith("_nm") else "um")
     check_range("width", width, 1.4, 3.0, "um")
     iso = ELECTRODE["iso_len"]
     c = gf.Component()

@@ -77,6 +77,11 @@ designs = st.fixed_dictionaries({
         "pm_length_um": _field(TransmitterChip, "pm_length_um", 600.0),
         "voa_length_um": _field(TransmitterChip, "voa_length_um", 700.0),
         "ridge_width_um": _on_grid(_field(TransmitterChip, "ridge_width_um", 0.4)),
+        "dbr_grating_period_nm": _field(TransmitterChip, "dbr_grating_period_nm", 2.0),
+        "dbr_rear_length_um": _field(TransmitterChip, "dbr_rear_length_um", 150.0),
+        "dbr_gain_length_um": _field(TransmitterChip, "dbr_gain_length_um", 200.0),
+        "dbr_phase_length_um": _field(TransmitterChip, "dbr_phase_length_um", 80.0),
+        "dbr_front_length_um": _field(TransmitterChip, "dbr_front_length_um", 60.0),
     }),
 })
 
@@ -134,6 +139,9 @@ def _run_end_to_end(d: Design, tmp_path):
 
 @pytest.mark.parametrize("data", [
     {"transmitter": {"pm_length_um": 1700.0}},
+    # a non-default laser: short mirrors and phase section at the pad limit, a longer gain section, another period
+    {"transmitter": {"die_width_um": 4800.0, "dbr_grating_period_nm": 239.2, "dbr_rear_length_um": 150.0,
+                     "dbr_gain_length_um": 650.0, "dbr_phase_length_um": 60.0, "dbr_front_length_um": 56.0}},
     {"server_ring": {"gap_um": 1.4}},
     # found by this test: a small, strongly coupled ring's comb line injects more than the slave's power
     {"server_ring": {"radius_um": 698.0, "width_um": 2.25, "gap_um": 1.5, "thickness_nm": 90.0, "bus_width_um": 2.0},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from qchipnet.components.chips import transmitter_chip
 from qchipnet.components.inp import CELLS
 from qchipnet.models.inp import MODELS
@@ -122,3 +122,63 @@ def test_info_names_are_model_parameters(name):
     geometric = {p for p in params if "length" in p or p in ("width", "access_width")}
     have = set(c.info.model_dump()) | set(c.settings.model_dump())
     assert geometric <= have, (name, geometric - have)
+
+
+#: A non-default laser of the design (short rear DBR, long gain, short phase and front sections, another period).
+DBR_DESIGN = {"dbr_grating_period_nm": 239.2, "dbr_rear_length_um": 150.0, "dbr_gain_length_um": 650.0,
+              "dbr_phase_length_um": 60.0, "dbr_front_length_um": 56.0}
+
+
+def test_chip_draws_the_designs_laser_drc_and_lvs_clean():
+    """The masks follow the design's DBR fields: both lasers drawn with its sections and period, the chip
+    (at its smallest die for them) DRC- and LVS-clean, every net from electrode to pad."""
+    import klayout.db as kdb
+    from qchipnet.components.floorplan import transmitter_chip_limits
+    from qchipnet.pdk.inp.tech import LAYER
+    from qchipnet.pdk.lvs import check_lvs_component
+
+    lim = transmitter_chip_limits(**DBR_DESIGN)
+    # every device east of the lasers moves with the laser length (916 um here, the article's 950 um)
+    shift = sum(DBR_DESIGN[k] for k in DBR_DESIGN if k.endswith("_um")) - 950.0
+    assert lim["die_width_um"][0] == pytest.approx(transmitter_chip_limits()["die_width_um"][0] + shift, abs=1e-6)
+    c = transmitter_chip(**DBR_DESIGN, die_width_um=lim["die_width_um"][0], die_height_um=lim["die_height_um"][0])
+    info = c.info
+    assert (info["laser_rear_dbr_um"], info["laser_gain_um"], info["laser_phase_um"], info["laser_front_dbr_um"],
+            info["laser_grating_period_nm"]) == (150.0, 650.0, 60.0, 56.0, 239.2)
+    for name in ("laser_q", "laser_ref"):
+        las = c.insts[name].cell
+        assert las.settings["grating_period"] == 239.2
+        # the two GRATING windows are the rear and front DBR sections as drawn
+        region = kdb.Region(las.begin_shapes_rec(las.kcl.layer(*LAYER.GRATING)))
+        lengths = sorted(round(p.bbox().width() * las.kcl.dbu, 3) for p in region.each())
+        assert lengths == [56.0, 150.0], (name, lengths)
+    r = check_component(c, "inp")
+    assert r.clean, r.violations
+    lvs = check_lvs_component(c, "inp")
+    assert lvs.status == "clean" and lvs.nets == 22 and lvs.extracted_nets == 22, lvs.to_json()
+
+
+def test_laser_pads_fit_for_every_section_length_the_floorplan_accepts():
+    """Sweep of the laser's section ranges (with PM/VOA extremes): the only laser constraint of the
+    floorplan is the phase + front-DBR pad pitch; everything else allocates."""
+    import itertools
+
+    from qchipnet.components.floorplan import (
+        LASER_PAD_MIN_PHASE_FRONT_UM,
+        TX_DBR_RANGES,
+        transmitter_floorplan,
+    )
+    from qchipnet.validate import InputError
+
+    r = TX_DBR_RANGES
+    for rear, gain, ph, fr in itertools.product(r["dbr_rear_length_um"], r["dbr_gain_length_um"],
+                                                (50.0, 86.0, 400.0), (30.0, 66.0, 400.0)):
+        dbr = {"dbr_rear_length_um": rear, "dbr_gain_length_um": gain, "dbr_phase_length_um": ph,
+               "dbr_front_length_um": fr}
+        for pm, voa in ((500.0, 1500.0), (1700.0, 100.0)):
+            if ph + fr >= LASER_PAD_MIN_PHASE_FRONT_UM:
+                fp = transmitter_floorplan(pm, voa, 1.5, **dbr)
+                assert fp.laser_length_um == pytest.approx(100.0 + rear + gain + ph + fr + 100.0)
+            else:
+                with pytest.raises(InputError, match=r"dbr_front_length_um = .* allowed range \[.*pads"):
+                    transmitter_floorplan(pm, voa, 1.5, **dbr)
