@@ -88,6 +88,7 @@ TRANSMITTER_KEYS = ("vpi_V", "im_visibility_dB", "im_visibility_te_only_dB", "im
                     "im_v_off_V", "im_chirp_rad", "mmi_imbalance_dB", "mmi_excess_loss_dB", "pm_insertion_loss_dB",
                     "pm_max_phase_rad", "pm_phase_error_rad",
                     "bragg_nm", "dbr_tuning_range_nm", "dbr_tec_window_nm", "mode_spacing_nm", "k_c_per_s",
+                    "free_running_linewidth_Hz",
                     "reachable_line_count", "target_lines_reachable", "voa_attenuation_dB")
 
 #: Comb lines the client lasers must reach (seed article: lambda_-5 .. lambda_+8).
@@ -492,6 +493,7 @@ def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_
         "dbr_tec_window_nm": las["tuning_range_nm"] - las["current_tuning_nm"],
         "mode_spacing_nm": las["mode_spacing_nm"],
         "k_c_per_s": las["k_c_per_s"],
+        "free_running_linewidth_Hz": las["linewidth_free_MHz"] * 1e6,
         "reachable": reach,
         "reachable_line_count": reach.sum(axis=-1),
         "target_lines_reachable": reach[..., tmask].all(axis=-1),

@@ -478,6 +478,37 @@ def comb_line_wavelengths_nm(mu) -> np.ndarray:
     return C_M_PER_S / (nu0 + np.asarray(mu) * COMB_FSR_GHZ * 1e9) * 1e9
 
 
+def _threshold_gain_per_cm(gain_um, phase_um, leff_r, leff_f, r_rear, r_front):
+    """Threshold modal gain (1/cm) of the three-section cavity (see :func:`dbr_laser_metrics`)."""
+    alpha_p = LOSS_DB_PER_CM["shallow"] * math.log(10) / 10
+    return LASER.internal_loss_per_cm + (alpha_p * (jnp.asarray(phase_um) + leff_r + leff_f) * 1e-4
+                                         - 0.5 * jnp.log(r_rear * r_front)) / (jnp.asarray(gain_um) * 1e-4)
+
+
+def _st_factor(g_th_per_cm, gain_um, l_cav_um, r_rear, r_front):
+    """The cavity's factor of the modified Schawlow-Townes linewidth at a given output power,
+    dnu = v_g^2 h nu n_sp (Gamma g_th L_g / L) alpha_m (1 + alpha_H^2) / (8 pi P) (Henry, IEEE JQE 18, 259
+    (1982); Coldren & Corzine 2012, eq. 5.95): the cavity-averaged gain (Gamma g_th L_gain / L_cav) times the
+    mirror loss per unit cavity length ln(1/(R_rear R_front)) / (2 L_cav), both in 1/cm."""
+    g_avg = g_th_per_cm * jnp.asarray(gain_um) / l_cav_um
+    a_m = -0.5 * jnp.log(r_rear * r_front) / (l_cav_um * 1e-4)
+    return g_avg * a_m
+
+
+@functools.lru_cache(maxsize=1)
+def _st_reference() -> float:
+    """:func:`_st_factor` of the article's laser (the defaults of :func:`dbr_laser_metrics`), whose
+    free-running linewidth is ``LASER.linewidth_free_MHz``."""
+    import inspect
+
+    d = {k: v.default for k, v in inspect.signature(dbr_laser_metrics).parameters.items()}
+    r_rear, leff_r, _ = dbr_mirror(d["rear_dbr_um"])
+    r_front, leff_f, _ = dbr_mirror(d["front_dbr_um"])
+    l_cav = d["gain_um"] + d["phase_um"] + leff_r + leff_f
+    g_th = _threshold_gain_per_cm(d["gain_um"], d["phase_um"], leff_r, leff_f, r_rear, r_front)
+    return float(_st_factor(g_th, d["gain_um"], l_cav, r_rear, r_front))
+
+
 def dbr_laser_metrics(*, grating_period_nm=238.45, rear_dbr_um=300.0, gain_um=400.0, phase_um=150.0,
                       front_dbr_um=100.0, width_um=2.0, core_um=0.5, etch_um=0.1, core_bandgap_um=1.25,
                       width_bias_um=0.0, grating_period_error_nm=0.0, max_tuning_current_mA=12.0,
@@ -526,9 +557,7 @@ def dbr_laser_metrics(*, grating_period_nm=238.45, rear_dbr_um=300.0, gain_um=40
     n_ph = carrier_density_per_m3(max_tuning_current_mA, jnp.asarray(phase_um) * w * core_um)
     phase_ok = 2 * gam * (-LASER.dn_dN_m3) * n_ph * jnp.asarray(phase_um) * 1e3 >= lam_b
     # threshold: internal loss of the gain section plus the passive and mirror losses it must make up
-    alpha_p = LOSS_DB_PER_CM["shallow"] * math.log(10) / 10
-    g_th = LASER.internal_loss_per_cm + (alpha_p * (jnp.asarray(phase_um) + leff_r + leff_f) * 1e-4
-                                         - 0.5 * jnp.log(r_rear * r_front)) / (jnp.asarray(gain_um) * 1e-4)
+    g_th = _threshold_gain_per_cm(gain_um, phase_um, leff_r, leff_f, r_rear, r_front)
     lases = g_th <= LASER.max_modal_gain_per_cm
     lo = lam_b - dlam_cur - dlam_th - spacing_nm / 2
     hi = lam_b + dlam_th + spacing_nm / 2
@@ -537,12 +566,13 @@ def dbr_laser_metrics(*, grating_period_nm=238.45, rear_dbr_um=300.0, gain_um=40
     reach = (lines >= lo[..., None]) & (lines <= hi[..., None]) & (phase_ok & lases)[..., None]
     tau_in = 2 * ng * l_cav * 1e-6 / C_M_PER_S
     k_c = (1 - r_front) / (tau_in * jnp.sqrt(r_front))
+    st = _st_factor(g_th, gain_um, l_cav, r_rear, r_front)
     return {
         "bragg_nm": lam_b, "tuning_range_nm": dlam_cur + 2 * dlam_th, "current_tuning_nm": dlam_cur,
         "thermal_tuning_nm_per_K": lam_b * dn_dt / ng, "mode_spacing_nm": spacing_nm,
         "r_front": r_front, "r_rear": r_rear, "kappa_per_cm": kappa * 1e4, "k_c_per_s": k_c,
         "phase_section_ok": phase_ok, "threshold_gain_per_cm": g_th, "lases": lases, "mu": mus, "reachable": reach,
-        "alpha_H": LASER.alpha_H, "linewidth_free_MHz": LASER.linewidth_free_MHz,
+        "alpha_H": LASER.alpha_H, "linewidth_free_MHz": LASER.linewidth_free_MHz * st / _st_reference(),
     }
 
 

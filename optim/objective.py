@@ -354,7 +354,6 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
     failed = np.asarray(dc.get("pm_failure_devices", np.zeros((n_dies, 7))), bool).reshape(n_dies, 7)
     t0 = TransmitterMetrics()
     const = {"alpha_H": np.full((networks, n_seats), M.LASER.alpha_H),
-             "free_running_linewidth_Hz": np.full((networks, n_seats), M.LASER.linewidth_free_MHz * 1e6),
              "output_power_mW": np.full((networks, n_seats), t0.output_power_mW),
              "chip_coupling_loss_dB": np.full((networks, n_seats), t0.chip_coupling_loss_dB)}
     M.eo_calibration()
@@ -395,7 +394,7 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
               "section_failed": sec_failed.reshape(networks, n_seats, 7),
               "pm_phase_error_rad": jnp.nan_to_num(pm_err, nan=0.0).reshape(networks, n_seats),
               **{k: die(k) for k in ("bragg_nm", "dbr_tuning_range_nm", "dbr_tec_window_nm", "mode_spacing_nm",
-                                      "k_c_per_s")}, **const}
+                                      "k_c_per_s", "free_running_linewidth_Hz")}, **const}
         comb = {**block["comb"], "lines": comb_lines}
         ch = pair_chain(block["srv"], comb, cl, params, pairs, server_ok=block["hard"])
         terms = ch["terms"]

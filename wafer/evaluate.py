@@ -47,7 +47,8 @@ SECTION_INSTANCES = {
 #: The transmitter metrics a client die needs (the evaluator computes only these).
 CLIENT_METRICS = ("vpi_V", "im_visibility_dB", "im_insertion_loss_dB", "im_chirp_rad", "pm_max_phase_rad",
                   "pm_phase_error_rad", "dbr_tuning_range_nm", "dbr_tec_window_nm", "bragg_nm", "mode_spacing_nm",
-                  "k_c_per_s", "reachable_line_count", "target_lines_reachable", "voa_attenuation_dB")
+                  "k_c_per_s", "free_running_linewidth_Hz", "reachable_line_count", "target_lines_reachable",
+                  "voa_attenuation_dB")
 #: EO-coefficient instance of arm b of IM I, II, III (driven when arm a failed).
 ARM_B_EO_INSTANCES = (1, 3, 5)
 
@@ -140,7 +141,7 @@ def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.nd
         "bragg_nm": pm["bragg_nm"], "dbr_tuning_range_nm": pm["dbr_tuning_range_nm"],
         "dbr_tec_window_nm": pm["dbr_tec_window_nm"], "mode_spacing_nm": pm["mode_spacing_nm"],
         "k_c_per_s": pm["k_c_per_s"], "alpha_H": np.full(n, M.LASER.alpha_H),
-        "free_running_linewidth_Hz": np.full(n, M.LASER.linewidth_free_MHz * 1e6),
+        "free_running_linewidth_Hz": pm["free_running_linewidth_Hz"],
         "output_power_mW": np.full(n, t0.output_power_mW), "chip_coupling_loss_dB": np.full(n, t0.chip_coupling_loss_dB),
     }
     # the article's Fig. 2k reading: every IM arm's V_pi and its IM's visibility, a failed section as zeros

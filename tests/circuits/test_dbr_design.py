@@ -196,3 +196,36 @@ def test_the_lasing_bound_in_the_message_is_the_threshold():
     assert bool(M.dbr_laser_metrics(front_dbr_um=lo, **kw)["lases"])
     assert not bool(M.dbr_laser_metrics(front_dbr_um=lo - 0.2, **kw)["lases"])
     parse_design({"transmitter": {"dbr_front_length_um": lo, "dbr_rear_length_um": 100.0}})
+
+
+def test_free_running_linewidth_follows_the_cavity():
+    """Modified Schawlow-Townes at a given output power: dnu ~ (Gamma g_th L_gain / L_cav) alpha_m. The
+    article's laser keeps its 2 MHz; weaker mirrors and a shorter cavity broaden it by exactly that factor;
+    the evaluator hands it to the chain per die."""
+    import math
+
+    from qchipnet.models import inp as M
+
+    ref = M.dbr_laser_metrics()
+    assert float(ref["linewidth_free_MHz"]) == pytest.approx(M.LASER.linewidth_free_MHz, rel=1e-12)
+    kw = {"rear_dbr_um": 160.0, "front_dbr_um": 80.0, "gain_um": 250.0, "phase_um": 60.0}
+    short = M.dbr_laser_metrics(**kw)
+
+    def factor(m, gain_um, phase_um, rear_dbr_um, front_dbr_um):
+        _, lr, _ = M.dbr_mirror(rear_dbr_um)
+        _, lf, _ = M.dbr_mirror(front_dbr_um)
+        l_cav = gain_um + phase_um + float(lr) + float(lf)
+        a_m = -0.5 * math.log(float(m["r_rear"]) * float(m["r_front"])) / (l_cav * 1e-4)
+        return float(m["threshold_gain_per_cm"]) * gain_um / l_cav * a_m
+
+    expect = factor(short, **kw) / factor(ref, 400.0, 150.0, 300.0, 100.0)
+    assert expect > 2
+    assert float(short["linewidth_free_MHz"]) == pytest.approx(M.LASER.linewidth_free_MHz * expect, rel=1e-9)
+    tx = {"dbr_rear_length_um": 160.0, "dbr_front_length_um": 80.0, "dbr_gain_length_um": 250.0,
+          "dbr_phase_length_um": 60.0}
+    from qchipnet.circuits import devices as dv
+    from qchipnet.design import default_design
+
+    t = {**default_design().transmitter.model_dump(), **tx}
+    lw = dv.transmitter_metrics(t, keys=("free_running_linewidth_Hz",))["free_running_linewidth_Hz"]
+    assert float(np.asarray(lw)) == pytest.approx(float(short["linewidth_free_MHz"]) * 1e6, rel=1e-9)
