@@ -326,11 +326,16 @@ def _build(out: Path, res: dict) -> Path:
     nmc = mc.get("network") or {}
     if nmc.get("pairs_above_plob"):
         pa, cap, r = nmc["pairs_above_plob"], nmc["network_capability_km"], nmc["ratio_to_plob"]
+
+        def num(v, fmt):  # a statistic over no working pair is None
+            return "n/a" if v is None else format(v, fmt)
+
         ysec.insert(0, f"<h3>Networks of fabricated chips</h3><p>{_e(nmc['networks'])} sampled networks (one server die, "
                     f"{2 * int(nmc['pairs_per_network'])} client dies drawn from one wafer) at {_e(nmc['distance_km'])} km: "
-                    f"pairs above PLOB mean {pa['mean']:.2f} (p5 {pa['p5']:.0f}); every pair above PLOB in "
-                    f"{nmc['yield']:.1%} of networks; N L / 2 mean {cap['mean']:.0f} km; PLOB ratio of working pairs "
-                    f"p5 {r['p5']:.2f}, p50 {r['p50']:.2f}, p95 {r['p95']:.2f}; modulator yield "
+                    f"pairs above PLOB mean {num(pa['mean'], '.2f')} (p5 {num(pa['p5'], '.0f')}); every pair above PLOB "
+                    f"in {nmc['yield']:.1%} of networks; N L / 2 mean {num(cap['mean'], '.0f')} km; PLOB ratio of "
+                    f"working pairs p5 {num(r['p5'], '.2f')}, p50 {num(r['p50'], '.2f')}, p95 {num(r['p95'], '.2f')}; "
+                    f"modulator yield "
                     f"{nmc['modulator_yield']:.2%}</p>" + _table([{"cause": k, "failed pairs": v}
                                                                 for k, v in nmc.get("pair_failure_causes", {}).items()])
                     + "".join(_fig(f, Path(f).stem) for f in nmc.get("figures", []) if (out / f).is_file()))

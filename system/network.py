@@ -301,6 +301,9 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
         "reach_current_only_b": b["setpoint"]["reach_current_only"],
         "tec_offset_a_K": a["setpoint"]["tec_offset_K"], "tec_offset_b_K": b["setpoint"]["tec_offset_K"],
         "in_lock_range_a": a["lock"]["in_range"], "in_lock_range_b": b["lock"]["in_range"],
+        # the margins the pass/fail decisions act on (smooth relaxations: optim.objective, optim.sensitivity)
+        "reach_margin_K_a": a["setpoint"]["reach_margin_K"], "reach_margin_K_b": b["setpoint"]["reach_margin_K"],
+        "lock_margin_a": a["lock"]["lock_margin"], "lock_margin_b": b["lock"]["lock_margin"],
         "injection_ratio_a_dB": a["lock"]["injection_ratio_dB"], "injection_ratio_b_dB": b["lock"]["injection_ratio_dB"],
         "locking_range_red_Hz": a["lock"]["locking_range_red_Hz"], "locking_range_blue_Hz": a["lock"]["locking_range_blue_Hz"],
         "linewidth_Hz": lw, "comb_line_power_mW": line_mw, "line_wavelength_nm": line_nm,

@@ -116,3 +116,19 @@ def test_report_without_results(tmp_path):
 def test_thumbnail_draws_holes_and_references(tmp_path):
     png = render_gds(_tiny_gds(tmp_path / "t.gds"), tmp_path / "t.png", size_px=300)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_network_block_without_any_working_pair(run_dir):
+    """A design none of whose sampled pairs works (e.g. a ring whose comb needs more pump than the DFB
+    gives) still gets its report: the statistics over no working pair read n/a."""
+    res = json.loads((run_dir / "results.json").read_text())
+    none = {"mean": None, "p5": None, "p50": None, "p95": None}
+    res["yield"]["network"] = {"networks": 4, "pairs_per_network": 10, "distance_km": 370.0,
+                               "pairs_above_plob": {"mean": 0.0, "p5": 0.0, "p50": 0.0, "p95": 0.0},
+                               "network_capability_km": {"mean": 0.0, "p5": 0.0, "p50": 0.0, "p95": 0.0},
+                               "ratio_to_plob": none, "yield": 0.0, "modulator_yield": 0.97,
+                               "pair_failure_causes": {"server": 40}}
+    (run_dir / "results.json").write_text(json.dumps(res))
+    build_report(run_dir)
+    page = (run_dir / "report.html").read_text()
+    assert "Networks of fabricated chips" in page and "p5 n/a" in page
