@@ -25,9 +25,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "keyrate",
     "network",
     "yield_",
+    "sensitivity",
     "design",
     "mask",
     "run",
+    "optimize",
     "report",
 )
 
