@@ -171,13 +171,17 @@ class Problem:
         return self._f(self._check(x))
 
     def snap(self, x) -> np.ndarray:
-        """``x`` with the guide widths on the mask grid (``design.model.WIDTH_GRID_UM``: both edges of a
-        centred guide on the 1-nm grid), as :meth:`to_design` writes them."""
+        """``x`` as :meth:`to_design` writes it: guide widths on the 2-nm grid (``design.model.WIDTH_GRID_UM``:
+        both edges of a centred guide on the 1-nm mask grid), other lengths on the 1-nm grid."""
         x = np.array(x, dtype=float)
         for i, n in enumerate(self.names):
             if n in GRID_FIELDS:
                 x[i] = round(x[i] / WIDTH_GRID_UM) * WIDTH_GRID_UM
-        return x
+            elif n.endswith("_um"):  # lengths and gaps on the 1-nm mask grid
+                x[i] = round(x[i], 3)
+            elif n.endswith("_nm"):  # the grating period to 0.1 pm (its 1-nm-grid teeth average to it)
+                x[i] = round(x[i], 4)
+        return np.clip(x, self.lower, self.upper)
 
     def to_design(self, x):
         """The validated design with ``x`` applied (guide widths snapped to the mask grid, :meth:`snap`)

@@ -601,7 +601,12 @@ def before_after_markdown(res: dict) -> str:
              "designs. Device metrics: the nominal design."), "",
              (f"Status: {res.get('status')}; stop: {res.get('stop_reason')}; {res.get('iterations')} iterations, "
              f"{_fmt(res.get('elapsed_s'))} s; gradient check max rel. error {_fmt(res.get('gradient_check_rel_err'))}."),
-             "", "| quantity | start design | optimised design | optimised / start |", "|---|---|---|---|"]
+             "", *([(f"Perfect chips on the optimiser's networks (every pair locked, no chip-made error): relaxed "
+                    f"objective {_fmt(res['objective_ceiling']['relaxed_perfect_chips'])} against "
+                    f"{_fmt(res['objective_ceiling']['relaxed_start'])} for the start design: no chip design can "
+                    f"improve this objective by more than x{_fmt(res['objective_ceiling']['max_improvement'])}."), ""]
+                   if res.get("objective_ceiling") else []),
+             "| quantity | start design | optimised design | optimised / start |", "|---|---|---|---|"]
     lines += [f"| {q} | {_fmt(x)} | {_fmt(y)} | {_ratio(x, y)} |" for q, x, y in rows]
     lines += ["", "## Design variables", "", "| variable | start | optimised | lower | upper | held by |",
               "|---|---|---|---|---|---|"]
@@ -751,6 +756,15 @@ def run_optimize(design, out: str | Path, *, objective: str = "pairs_above_plob"
         gc = gradient_check(problem, x0)
         checkpoint(gradient_check_rel_err=gc["rel_err"], gradient_check=gc)
         say(f"  max relative error {gc['rel_err']:.3g}")
+        # the cap physics puts on any chip design: perfect chips on the optimiser's networks
+        if hasattr(problem, "ceiling"):
+            ceiling, start = problem.ceiling(x0), problem.value(x0)
+            checkpoint(objective_ceiling={"relaxed_start": start, "relaxed_perfect_chips": ceiling,
+                                          "max_improvement": ceiling / start if start > 0 else None,
+                                          "definition": ("the relaxed objective on the same networks with every "
+                                                         "pair locked and no chip-made error term (optim.objective."
+                                                         "Problem.ceiling): no chip design can exceed it")})
+            say(f"  perfect chips on the same networks: {ceiling:.6g} (at most x{ceiling / max(start, 1e-300):.3f})")
         say(f"Monte Carlo of the start design ({mc_networks} networks, seed {mc_seed})")
         before = mc_objective(design, objective, distance_km=distance_km, networks=mc_networks, seed=mc_seed)
         checkpoint(before=before["objective"], before_mc=before)
