@@ -99,3 +99,16 @@ def test_grid_constant_matches_the_design_schema():
     from qchipnet.design import model
 
     assert ob.WIDTH_GRID_UM == model.WIDTH_GRID_UM
+
+
+def test_optimiser_on_the_real_objective_gives_a_valid_better_design(prob):
+    """Two steps of the optimiser on the real relaxed objective: the objective does not fall, every variable
+    stays in its bounds and the design handed out validates (schema, design rules, lasing, die size)."""
+    from qchipnet.design import parse_design
+    from qchipnet.optim.run import optimize
+
+    res = optimize(prob, max_iter=2, budget_s=120)
+    assert res.objective >= res.objective0 - 1e-12
+    assert np.all((prob.lower <= res.x) & (res.x <= prob.upper))
+    d = prob.to_design(res.x)
+    assert parse_design(d.model_dump(mode="json"), source="round trip") == d
