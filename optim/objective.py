@@ -141,6 +141,14 @@ class Problem:
     _ctx: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ public
+    @property
+    def jax_mask(self) -> np.ndarray:
+        """True for the variables whose partial derivative is jax's (the transmitter's), False for those
+        taken by central differences (the server ring's)."""
+        m = np.zeros(len(self.names), bool)
+        m[self._ctx["tx_idx"]] = True
+        return m
+
     def value_and_grad(self, x) -> tuple[float, np.ndarray]:
         """The relaxed objective at ``x`` (to maximise) and its gradient (jax for the transmitter
         variables, central differences for the ring variables)."""
