@@ -344,15 +344,38 @@ class DieModel:
             obj = m[OBJECTIVE]
         metrics = {k: np.asarray(m[k], dtype=float) for k in st.spec.metrics}
         passes = st.spec.evaluate(metrics)
+        for flag, margin in FLAG_MARGINS.items():  # the continuous margin behind a flag the spec limits
+            if flag in metrics and margin in m:
+                metrics[margin] = np.asarray(m[margin], dtype=float)
         return Outputs(metrics, {k: np.asarray(v, bool) for k, v in passes.items()},
                        np.nan_to_num(np.asarray(obj, dtype=float), nan=0.0))
 
 
 # ----------------------------------------------------------------------------- smoothing
+#: Pass/fail flags with a continuous margin behind them (``wafer.evaluate``): the flag's limit is smoothed on
+#: the margin where the flag's own failure is the margin's (a unit failing for a discrete reason, e.g. a
+#: circuit that cannot run the protocol, stays a hard fail).
+FLAG_MARGINS = {"locked": "lock_margin"}
+
+
+def _flag_margin(lim, metrics: dict[str, np.ndarray]) -> np.ndarray | None:
+    name = FLAG_MARGINS.get(lim.metric)
+    if name is None or name not in metrics or lim.min is None or lim.max is not None:
+        return None
+    flag = np.asarray(metrics[lim.metric], dtype=float)
+    m = np.asarray(metrics[name], dtype=float)
+    return np.where(flag >= lim.min, np.maximum(m, 0.0), np.where(m < 0, m, -np.inf))
+
+
 def _margins(spec, metrics: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Signed distance of every unit to each limit (positive = passes), log10 for :data:`LOG_METRICS`."""
+    """Signed distance of every unit to each limit (positive = passes), log10 for :data:`LOG_METRICS`;
+    for a flag of :data:`FLAG_MARGINS`, its continuous margin."""
     out = {}
     for lim in spec.limits:
+        fm = _flag_margin(lim, metrics)
+        if fm is not None:
+            out[lim.name] = fm
+            continue
         v = np.asarray(metrics[lim.metric], dtype=float)
         if lim.metric in LOG_METRICS:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -382,6 +405,8 @@ def temperatures(spec, base: Outputs) -> dict[str, dict]:
         m = margins[lim.name]
         m = m[np.isfinite(m)]
         discrete = fin.size == 0 or bool(np.all(fin == np.round(fin)))
+        if _flag_margin(lim, base.metrics) is not None:
+            discrete = False  # a flag with its margin: smoothed on the margin
         sd = float(m.std()) if m.size > 1 else 0.0
         t = None if discrete or sd == 0.0 else SMOOTH_FRACTION * sd
         out[lim.name] = {"metric": lim.metric, "scale": "log10" if lim.metric in LOG_METRICS else "linear",

@@ -256,12 +256,23 @@ def _pair_chain(server: dict, clients: dict, d, ref: dict, slots, distance_km: f
 
 def _chain_columns(q: dict, j: int = 0) -> dict[str, np.ndarray]:
     keep = ("locked", "key_rate_per_pulse", "ratio_to_plob", "qber_x", "e_d", "linewidth_Hz", "injection_ratio_a_dB",
+            "reach_margin_K_a", "reach_margin_K_b", "lock_margin_a", "lock_margin_b",
             "tec_offset_a_K", "reach_a", "reach_current_only_a", "in_lock_range_a", "comb_line_power_mW")
     out = {k: np.asarray(q[k], dtype=float)[:, j] for k in keep}
     # a pair that does not lock has no interference: its QBER and e_d are undefined, not 50 %
     for k in ("qber_x", "e_d"):
         out[k] = np.where(out["locked"] > 0, out[k], np.nan)
     return out
+
+
+def _lock_margin(c: dict, sides) -> np.ndarray:
+    """The continuous margins behind ``locked`` of the client(s) ``sides``: the smaller of the DBR set-point
+    window (``reach_margin_K`` over the TEC span) and the place in the stable band (``lock_margin``, 1 at the
+    centre, 0 at an edge); >= 0 where the laser reaches its line and locks. ``locked`` also needs an
+    executable circuit and a working server (discrete)."""
+    from ..circuits.devices import TEC_SPAN_K
+
+    return np.min([np.minimum(c[f"reach_margin_K_{x}"] / TEC_SPAN_K, c[f"lock_margin_{x}"]) for x in sides], axis=0)
 
 
 # ----------------------------------------------------------------------------- platforms
@@ -281,7 +292,8 @@ def evaluate_inp(params: dict, defects: dict, design: dict | None = None, proces
     q = _pair_chain(server, clients, d, ref, [0], REFERENCE_DISTANCE_KM)
     c = _chain_columns(q)
     m.update({"key_rate_per_pulse": c["key_rate_per_pulse"], "ratio_to_plob": c["ratio_to_plob"],
-              "qber_x": c["qber_x"], "locked": c["locked"], "tec_offset_K": c["tec_offset_a_K"],
+              "qber_x": c["qber_x"], "locked": c["locked"], "lock_margin": _lock_margin(c, ("a",)),
+              "tec_offset_K": c["tec_offset_a_K"],
               "dbr_reach_current_only": c["reach_current_only_a"], "injection_ratio_dB": c["injection_ratio_a_dB"]})
     return m
 
@@ -328,7 +340,7 @@ def evaluate_pair(client: tuple, server: tuple, n_pairs: int, design: dict | Non
         "fsr_GHz": sv["fsr_GHz"], "q_intrinsic": sv["q_intrinsic"], "q_coupling": sv["q_coupling"],
         "D2_over_2pi_kHz": sv["D2_over_2pi_kHz"],
         "table_clipped": np.maximum(np.maximum(tx["table_clipped"][a], tx["table_clipped"][b]), sv["table_clipped"]),
-        "locked": c["locked"], "qber_x": c["qber_x"], "e_d": c["e_d"],
+        "locked": c["locked"], "lock_margin": _lock_margin(c, ("a", "b")), "qber_x": c["qber_x"], "e_d": c["e_d"],
         "key_rate_per_pulse": c["key_rate_per_pulse"], "ratio_to_plob": c["ratio_to_plob"],
     }
 
@@ -340,7 +352,7 @@ EVALUATORS = {"inp": evaluate_inp, "sin": evaluate_sin, "pair": evaluate_pair}
 PLATFORM_METRICS = {
     "inp": ("bragg_nm", "chip_degraded", "chip_executable", "dbr_reach_current_only", "dbr_tec_window_nm",
             "dbr_tuning_range_nm", "gate_visibility_dB", "im_chirp_rad", "im_insertion_loss_dB", "im_visibility_dB",
-            "im_visibility_min_dB", "injection_ratio_dB", "k_c_per_s", "key_rate_per_pulse", "locked",
+            "im_visibility_min_dB", "injection_ratio_dB", "k_c_per_s", "key_rate_per_pulse", "lock_margin", "locked",
             "mode_spacing_nm", "n_failed_modulators", "pm_max_phase_rad", "pm_phase_error_rad", "qber_x",
             "ratio_to_plob", "reachable_line_count", "table_clipped", "target_lines_reachable", "tec_offset_K",
             "voa_attenuation_dB", "vpi_V"),
@@ -349,6 +361,7 @@ PLATFORM_METRICS = {
             "n_eff", "n_g", "power_coupling_K", "q_coupling", "q_intrinsic", "q_loaded", "resonance_wl_nm",
             "ring_loss_dB_per_m", "table_clipped"),
     "pair": ("D2_over_2pi_kHz", "chip_executable_a", "chip_executable_b", "e_d", "fsr_GHz", "im_visibility_dB_a",
-             "im_visibility_dB_b", "key_rate_per_pulse", "locked", "n_failed_modulators", "q_coupling", "q_intrinsic",
+             "im_visibility_dB_b", "key_rate_per_pulse", "lock_margin", "locked", "n_failed_modulators", "q_coupling",
+             "q_intrinsic",
              "qber_x", "ratio_to_plob", "table_clipped", "vpi_V_a", "vpi_V_b"),
 }
