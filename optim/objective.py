@@ -181,15 +181,16 @@ class Problem:
     def snap(self, x) -> np.ndarray:
         """``x`` as :meth:`to_design` writes it: guide widths on the 2-nm grid (``design.model.WIDTH_GRID_UM``:
         both edges of a centred guide on the 1-nm mask grid), other lengths on the 1-nm grid."""
-        x = np.array(x, dtype=float)
+        x = np.clip(np.array(x, dtype=float), self.lower, self.upper)
         for i, n in enumerate(self.names):
-            if n in GRID_FIELDS:
-                x[i] = round(x[i] / WIDTH_GRID_UM) * WIDTH_GRID_UM
-            elif n.endswith("_um"):  # lengths and gaps on the 1-nm mask grid
-                x[i] = round(x[i], 3)
-            elif n.endswith("_nm"):  # the grating period to 0.1 pm (its 1-nm-grid teeth average to it)
-                x[i] = round(x[i], 4)
-        return np.clip(x, self.lower, self.upper)
+            # guide widths on the 2-nm grid, other lengths and gaps on the 1-nm mask grid, the grating period
+            # to 0.1 pm (its 1-nm-grid teeth average to it); rounded inwards at a bound
+            step = WIDTH_GRID_UM if n in GRID_FIELDS else 1e-3 if n.endswith("_um") else 1e-4
+            k = round(x[i] / step)
+            k = max(k, math.ceil(self.lower[i] / step - 1e-9))
+            k = min(k, math.floor(self.upper[i] / step + 1e-9))
+            x[i] = round(k * step, 6)
+        return x
 
     def to_design(self, x):
         """The validated design with ``x`` applied (guide widths snapped to the mask grid, :meth:`snap`)
