@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..design.model import WIDTH_GRID_UM
 from ..validate import InputError, check_range
 
 __all__ = ["OBJECTIVES", "DEFAULT_TEMPERATURE", "RING_FD_STEP", "Problem", "make_problem", "design_variables",
@@ -79,11 +80,14 @@ _TX_INPUT = {"pm_length_um": "L_pm", "ridge_width_um": "ridge", "dbr_grating_per
 _RING_VARS = ("width_um", "gap_um", "bus_width_um")
 #: Variables on the mask grid (design.model.WIDTH_GRID_UM).
 GRID_FIELDS = ("server_ring.width_um", "server_ring.bus_width_um", "transmitter.ridge_width_um")
-WIDTH_GRID_UM = 0.002  # design.model.WIDTH_GRID_UM (checked by the tests)
-#: Rows of a client die evaluated by the objective: IM I-III driven on arm a, the PM, IM I-III on arm b;
-#: the local-mismatch instance of each row (``wafer.evaluate.SECTION_INSTANCES``, arm b's EO sections 1, 3, 5).
-_ROWS = {"mmi_width_bias_um": (0, 2, 4, 0, 0, 2, 4), "arm_loss_imbalance_dB": (0, 1, 2, 0, 0, 1, 2),
-         "eo_coefficient_ln": (0, 2, 4, 6, 1, 3, 5)}
+def _rows() -> dict[str, tuple[int, ...]]:
+    """Rows of a client die the objective evaluates: IM I-III driven on arm a and the PM (the rows of
+    ``wafer.evaluate.client_dies``, ``SECTION_INSTANCES``), then IM I-III driven on arm b (its EO sections,
+    ``ARM_B_EO_INSTANCES``; same splitter and arm imbalance): the local-mismatch instance of each row."""
+    from ..wafer.evaluate import ARM_B_EO_INSTANCES, SECTION_INSTANCES
+
+    return {k: tuple(v) + (ARM_B_EO_INSTANCES if k == "eo_coefficient_ln" else tuple(v[:3]))
+            for k, v in SECTION_INSTANCES.items()}
 
 
 def design_variables(design) -> list[tuple[str, str]]:
@@ -301,10 +305,11 @@ def _client_rows(pc: dict, process, design) -> dict[str, np.ndarray]:
     tx = design.transmitter.model_dump()
     n = next(iter(pc.values())).shape[0]
     raw = {k: np.asarray(pc[k], dtype=float).reshape(n, -1) - process[k].nominal for k in dv.INP_OFFSETS}
-    rows = {k: (v[:, np.minimum(np.array(_ROWS[k]), v.shape[1] - 1)] if k in _ROWS else v[:, :1])
+    inst = _rows()
+    rows = {k: (v[:, np.minimum(np.array(inst[k]), v.shape[1] - 1)] if k in inst else v[:, :1])
             for k, v in raw.items()}
     off, _ = dv.domain_clip("inp", tx, rows, process)
-    off = {k: (v if k in _ROWS else v[:, 0]) for k, v in off.items()}
+    off = {k: (v if k in inst else v[:, 0]) for k, v in off.items()}
     x = dv._transmitter_inputs(tx, off, process)
     sec = ("mw", "arm_dB", "eo_ln")
     # rows on the leading axis (the layout transmitter_metrics uses), dies on the trailing one
@@ -324,10 +329,9 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
     from ..circuits import devices as dv
     from ..design import Design, default_design, network_params, parse_design
     from ..models import inp as M
-    from ..system.devices import TransmitterMetrics
     from ..system.network import pair_chain
     from ..system.snstf import key_rate_jax, protocol_params
-    from ..wafer.evaluate import design_reference, reference_protocols
+    from ..wafer.evaluate import client_constants, design_reference, reference_protocols
     from ..wafer.network import _sample_clients, _sample_servers, make_network_study
 
     if objective not in OBJECTIVES:
@@ -365,24 +369,12 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
     rows = _client_rows(pc, process["inp"], design)
     n_dies = networks * n_seats
     failed = np.asarray(dc.get("pm_failure_devices", np.zeros((n_dies, 7))), bool).reshape(n_dies, 7)
-    t0 = TransmitterMetrics()
-    const = {"alpha_H": np.full((networks, n_seats), M.LASER.alpha_H),
-             "output_power_mW": np.full((networks, n_seats), t0.output_power_mW),
-             "chip_coupling_loss_dB": np.full((networks, n_seats), t0.chip_coupling_loss_dB)}
+    const = client_constants((networks, n_seats))
     M.eo_calibration()
     dv._x64()
     l_pm_max = upper[variables.index(("transmitter", "pm_length_um"))] if ("transmitter", "pm_length_um") in variables \
         else float(design.transmitter.pm_length_um)
-    probe = {k: np.asarray(v) for k, v in rows.items()}
-    probe["L_pm"] = np.asarray(l_pm_max)
-    orders = dv._im_orders({k: v for k, v in probe.items()}, dv.LAMBDA0_UM)
-    lk = params.link
-    common = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10)
-    dist = np.array([p.distance_km for p in pairs])
-    from ..system.bounds import fibre_transmittance, plob_bound
-
-    eta_arm = common * 10 ** (-lk.loss_dB_per_km * dist / 2 / 10)
-    plob = np.asarray(plob_bound(fibre_transmittance(np.maximum(dist, 1e-3), lk.loss_dB_per_km)), float)
+    orders = dv._im_orders({**rows, "L_pm": np.asarray(l_pm_max)}, dv.LAMBDA0_UM)  # enough for the longest PM
     tec = dv.TEC_SPAN_K
     comb_lines = np.arange(-5, 9)  # system.network._comb's lines (comb_batch's default)
 
@@ -420,11 +412,11 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
                 * a["circuit"]["executable"] * b["circuit"]["executable"] * block["soft"][:, None])  # (N, P)
         if ceiling:
             soft = jnp.ones_like(soft)
-        eta = jnp.broadcast_to(jnp.asarray(eta_arm), (networks, n_p))
+        eta = jnp.broadcast_to(jnp.asarray(ch["eta_arm"]), (networks, n_p))  # as if locked: the soft factor gates
         # every slot at its own protocol in one engine call (protocol values broadcast over the slots)
         kr = key_rate_jax(eta, eta, jnp.asarray(ch["p_noise"]), e_d, proto_arrays, leaky_vacuum=True)
         if objective == "pairs_above_plob":
-            total = jnp.sum(soft * _sigmoid(jnp.log(jnp.maximum(kr, 1e-300) / plob) / t), axis=1)
+            total = jnp.sum(soft * _sigmoid(jnp.log(jnp.maximum(kr, 1e-300) / ch["plob_per_pulse"]) / t), axis=1)
         else:
             total = jnp.sum(soft * jnp.maximum(kr, 0.0), axis=1) * KEY_RATE_UNIT
         return jnp.mean(total)

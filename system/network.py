@@ -162,7 +162,8 @@ def pair_chain(srv: dict, comb: dict, cl: dict, params: "NetworkParams", pairs, 
     ``srv``/``comb``: server arrays and their :func:`_comb` (N, ...); ``cl``: client arrays (N, 2 n_pairs, ...);
     ``server_ok`` (N,) or None (then every server counts as working). Returns ``a``/``b`` (each side's
     ``setpoint``, ``circuit``, ``lock``, ``locked``, ``pm_err``), ``locked``, ``linewidth_Hz``, ``terms``
-    (e_d by cause, (N, n_pairs)), ``eta`` (arm transmittance, 0 where not locked), ``p_noise`` (n_pairs,),
+    (e_d by cause, (N, n_pairs)), ``eta`` (arm transmittance, 0 where not locked), ``eta_arm`` (n_pairs,: the
+    arm transmittance of a locked pair), ``plob_per_pulse`` (n_pairs,), ``p_noise`` (n_pairs,),
     ``noise_budget``, ``line_power_mW``, ``line_nm``, ``distance_km``."""
     from ..circuits.devices import TEC_SPAN_K
     from . import chain
@@ -215,8 +216,11 @@ def pair_chain(srv: dict, comb: dict, cl: dict, params: "NetworkParams", pairs, 
     p_noise, budgets = slot_noise(pairs, params)
     common = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10)
     dist = np.array([p.distance_km for p in pairs])
-    eta = xp.where(locked, common * 10 ** (-lk.loss_dB_per_km * dist / 2 / 10), 0.0)
-    return {"a": a, "b": b, "locked": locked, "linewidth_Hz": lw, "terms": terms, "eta": eta, "p_noise": p_noise,
+    eta_arm = common * 10 ** (-lk.loss_dB_per_km * dist / 2 / 10)  # (n_pairs,): each arm of a locked pair
+    eta = xp.where(locked, eta_arm, 0.0)
+    plob = plob_bound(fibre_transmittance(np.maximum(dist, 1e-3), lk.loss_dB_per_km))
+    return {"a": a, "b": b, "locked": locked, "linewidth_Hz": lw, "terms": terms, "eta": eta, "eta_arm": eta_arm,
+            "plob_per_pulse": np.asarray(plob, dtype=float), "p_noise": p_noise,
             "noise_budget": dict(enumerate(budgets)), "line_power_mW": line_mw, "line_nm": line_nm, "distance_km": dist}
 
 
@@ -252,13 +256,12 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
             raise InputError(f"comb_line = {p.comb_line} is outside the modelled lines [{lines[0]}, {lines[-1]}]")
     if params.reference_line not in lines:
         raise InputError(f"reference_line = {params.reference_line} is outside the modelled lines")
-    lk = params.link
     server_ok = comb["comb_exists"].astype(bool) & comb["heater_in_range"].astype(bool) & (srv["D2_over_2pi_kHz"] < 0)
     if "n_defects" in srv:
         server_ok &= srv["n_defects"] == 0
     ch = pair_chain(srv, comb, cl, params, pairs, server_ok=server_ok)
     a, b, locked, lw, terms = ch["a"], ch["b"], ch["locked"], ch["linewidth_Hz"], ch["terms"]
-    line_mw, line_nm, noise, dist = ch["line_power_mW"], ch["line_nm"], ch["noise_budget"], ch["distance_km"]
+    line_mw, line_nm, noise = ch["line_power_mW"], ch["line_nm"], ch["noise_budget"]
     p_noise = np.broadcast_to(ch["p_noise"], (n_net, n_p)).copy()
     e_d = np.minimum(e_d_scale * combine_error_arrays(terms), 0.499)
     eta = ch["eta"]
@@ -275,7 +278,12 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
         structure = {(pr.mu_vac > 0, pr.phase_slices is not None) for pr in protocols}
         if len(structure) == 1:
             # every slot at its own protocol in one engine call (the protocol values broadcast over the slots)
-            from .snstf import _check_channel, _run, protocol_params, security_parameters
+            from .snstf import (
+                _check_channel,
+                _run,
+                protocol_params,
+                security_parameters,
+            )
 
             _check_channel(eta, eta, p_noise, e_d)
             pv = [protocol_params(pr) for pr in protocols]
@@ -289,7 +297,7 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
         proto_arrays = {k: np.broadcast_to(np.array([getattr(pr, k) for pr in protocols]), (n_net, n_p))
                         for k in ("mu_z", "epsilon", "mu_1", "mu_2", "p_z", "p_0", "p_1")}
     kr = np.where(locked, kr, 0.0)
-    plob = plob_bound(fibre_transmittance(np.maximum(dist, 1e-3), lk.loss_dB_per_km))
+    plob = ch["plob_per_pulse"]
     out = {
         "locked": locked, "locked_a": a["locked"], "locked_b": b["locked"],
         "server_ok": np.broadcast_to(server_ok[:, None], (n_net, n_p)),

@@ -31,6 +31,7 @@ import numpy as np
 from ..circuits import devices as dv
 
 __all__ = ["EVALUATORS", "evaluate_inp", "evaluate_sin", "evaluate_pair", "design_reference", "client_dies",
+           "client_constants",
            "server_dies", "REFERENCE_DISTANCE_KM", "SECTION_INSTANCES", "PLATFORM_METRICS"]
 
 #: Distance at which dies are scored (the article's long pairs, where the PLOB bound is beaten).
@@ -76,12 +77,22 @@ def _study_processes(d, processes: dict | None) -> dict:
 
 
 # ----------------------------------------------------------------------------- dies
+def client_constants(shape: tuple) -> dict[str, np.ndarray]:
+    """The chain inputs every client die shares (not varied by the process model): the DBR's linewidth
+    enhancement factor, the laser's output power and the chip-to-fibre coupling loss."""
+    from ..models import inp as M
+    from ..system.devices import TransmitterMetrics
+
+    t0 = TransmitterMetrics()
+    return {"alpha_H": np.full(shape, M.LASER.alpha_H), "output_power_mW": np.full(shape, t0.output_power_mW),
+            "chip_coupling_loss_dB": np.full(shape, t0.chip_coupling_loss_dB)}
+
+
 def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.ndarray]:
     """Metrics of transmitter dies (one row each) and the arrays the network chain reads
     (``system.network.CLIENT_KEYS``; ``im_visibility_dB`` per IM and drive arm, shape (n, 3, 2))."""
     from ..models import inp as M
     from ..system import chain
-    from ..system.devices import TransmitterMetrics
 
     tx = design.transmitter.model_dump()
     n = next(iter(params.values())).shape[0]
@@ -120,7 +131,6 @@ def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.nd
     vpi_arms = np.stack([m["vpi_V"][:, :3], vpi_b], axis=-1).reshape(n, 6)
     pm_usable = pm["pm_max_phase_rad"] >= 1.5 * np.pi
     circ = chain.adaptable_circuit(failed | np.c_[np.zeros((n, 6), bool), ~pm_usable], vis)
-    t0 = TransmitterMetrics()
     out = {
         # the chip as the article characterises it: the PM and the three IMs driven on arm a
         "vpi_V": pm["vpi_V"], "im_visibility_dB": vis[:, 2, 0], "im_visibility_min_dB": vis[:, :, 0].min(axis=1),
@@ -140,9 +150,8 @@ def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.nd
         "pm_phase_error_rad": np.nan_to_num(pm["pm_phase_error_rad"], nan=0.0),
         "bragg_nm": pm["bragg_nm"], "dbr_tuning_range_nm": pm["dbr_tuning_range_nm"],
         "dbr_tec_window_nm": pm["dbr_tec_window_nm"], "mode_spacing_nm": pm["mode_spacing_nm"],
-        "k_c_per_s": pm["k_c_per_s"], "alpha_H": np.full(n, M.LASER.alpha_H),
-        "free_running_linewidth_Hz": pm["free_running_linewidth_Hz"],
-        "output_power_mW": np.full(n, t0.output_power_mW), "chip_coupling_loss_dB": np.full(n, t0.chip_coupling_loss_dB),
+        "k_c_per_s": pm["k_c_per_s"], "free_running_linewidth_Hz": pm["free_running_linewidth_Hz"],
+        **client_constants((n,)),
     }
     # the article's Fig. 2k reading: every IM arm's V_pi and its IM's visibility, a failed section as zeros
     out["_sections"] = {"vpi_V": np.where(failed[:, :6], 0.0, vpi_arms),

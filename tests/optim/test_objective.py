@@ -95,12 +95,6 @@ def test_bad_options_are_refused():
         ob.make_problem(networks=0)
 
 
-def test_grid_constant_matches_the_design_schema():
-    from qchipnet.design import model
-
-    assert ob.WIDTH_GRID_UM == model.WIDTH_GRID_UM
-
-
 def test_optimiser_on_the_real_objective_gives_a_valid_better_design(prob):
     """Two steps of the optimiser on the real relaxed objective: the objective does not fall, every variable
     stays in its bounds and the design handed out validates (schema, design rules, lasing, die size)."""
