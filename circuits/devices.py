@@ -107,9 +107,6 @@ MAX_TUNING_CURRENT_MA = 12.0
 IM_V_MAX_V = 14.0
 #: The PM's driver: four encoding phases set by a 12-bit DAC over 0-10 V (the 4-level encoder's swing).
 PM_DAC = {"bits": 12, "full_scale_V": 10.0}
-#: Phase orders (2 pi apart) searched for the IM's null and peak: V_pi >= 0.9 V keeps 3 pi x 2 of
-#: phase below IM_V_MAX_V (the quadratic EO term makes phase grow faster than V).
-_IM_ORDERS = 8
 #: Largest forward current of the carrier-injection VOA (mA) [T].
 VOA_MAX_CURRENT_MA = 20.0
 #: The IM arm as drawn by ``components.inp.mzm`` (defaults): RF PM, DC bias PM of 300 um, 20-um
@@ -416,7 +413,7 @@ def _im_field(im: dict, v):
     from ..models import inp as M
 
     ea = M.pm_loss_dB(v, length_um=im["L_pm"], core_um=im["core"]) - im["pm0"]
-    ph = im["a"] * v + im["b"] * ((v + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V**2)
+    ph = M.pm_phase_core(v, im["a"], im["b"])
     return im["A"] + im["Bn"] * 10 ** (-ea / 20) * jnp.exp(1j * ph)
 
 
@@ -433,8 +430,59 @@ def im_field_function(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None =
     return lambda v: complex(_im_field(im, float(v)))
 
 
+def _im_extrema(im: dict, field, psi0):
+    """Deepest null and highest peak of the IM's transmission T(V) = |A + Bn r(V) e^(i phi(V))|^2 that the
+    driver reaches in [0, :data:`IM_V_MAX_V`], as a voltage sweep of the circuit would find them:
+    (v_on, E(v_on), v_off, E(v_off)).
+
+    The bottom path's phase phi grows monotonically with V and its electro-absorption r(V) =
+    10^(-EA(V)/20) falls monotonically. At the k-th null (phi = pi - psi0 mod 2 pi, the paths in antiphase)
+    T_k = (|A| - |Bn| r_k)^2; at the k-th peak T_k = (|A| + |Bn| r_k)^2. So the highest peak is the first
+    one the driver reaches, and the deepest null is one of the two orders around the bias V* where the
+    driven path's amplitude equals the other's (|Bn| r(V*) = |A|, :func:`models.inp.pm_voltage_for_ea_dB`).
+    Those orders and the sweep's two ends are the only candidates: the same extrema as evaluating every
+    phase order, in 7 field evaluations whatever the PM's length."""
+    import jax.numpy as jnp
+
+    from ..models import inp as M
+
+    a, b, A, Bn = im["a"], im["b"], im["A"], im["Bn"]
+    two_pi = 2 * jnp.pi
+    top = M.pm_phase_core(IM_V_MAX_V, a, b)  # the phase the driver reaches
+
+    def order_voltage(theta, k):
+        """Bias of phase order k >= 0 of phase ``theta`` (mod 2 pi) and whether the driver reaches it."""
+        theta = jnp.mod(theta, two_pi)
+        k_max = jnp.floor((top - theta) / two_pi)  # the last order below IM_V_MAX_V (< 0: none)
+        k = jnp.clip(k, 0.0, jnp.maximum(k_max, 0.0))
+        return M.pm_voltage_for_phase_V(theta + two_pi * k, a, b), k_max >= 0
+
+    def pick(cands, better):
+        """The candidate (v, E(v)) whose |E|^2 is ``better`` than every earlier reachable one's (the first
+        of equals; elementwise selects, cheaper than a stacked argmax and gather)."""
+        best = None
+        for v, ok in cands:
+            e = field(v)
+            t = jnp.abs(e) ** 2
+            if best is None:  # the first candidate is always reachable (a sweep end)
+                best = (v, e, t)
+                continue
+            take = ok & better(t, best[2])
+            best = tuple(jnp.where(take, new, old) for new, old in zip((v, e, t), best))
+        return best[0], best[1]
+
+    zero, v_max = jnp.zeros_like(psi0), jnp.full_like(psi0, IM_V_MAX_V)
+    ends = [(zero, True), (v_max, True)]
+    v_on, e_on = pick([*ends, order_voltage(-psi0, 0.0)], jnp.greater)
+    v_eq = M.pm_voltage_for_ea_dB(20 * jnp.log10(jnp.abs(Bn) / jnp.abs(A)), length_um=im["L_pm"], core_um=im["core"])
+    theta_off = jnp.pi - psi0
+    k_eq = jnp.floor((M.pm_phase_core(v_eq, a, b) - jnp.mod(theta_off, two_pi)) / two_pi)
+    v_off, e_off = pick([*ends, order_voltage(theta_off, k_eq), order_voltage(theta_off, k_eq + 1)], jnp.less)
+    return v_on, e_on, v_off, e_off
+
+
 def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln, gp, gp_design, L_rear, L_front,
-                         L_gain, L_phase, wl_um, i_max_mA, tec_K, orders=_IM_ORDERS):
+                         L_gain, L_phase, wl_um, i_max_mA, tec_K):
     """IM, PM, DBR and VOA closed forms of the transmitter (physics.md 3-4); pure jax, differentiable in
     every design input (``gp_design`` the drawn grating period nm, ``L_*`` the DBR laser sections um;
     ``gp`` is the process's period error)."""
@@ -451,21 +499,7 @@ def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_
     def field(v):
         return _im_field(im, v)
 
-    # every null (paths in antiphase) and every peak (in phase) the driver reaches in [0, V_max]: the
-    # phase grows monotonically with V; electro-absorption makes each null different, so the deepest
-    # null and the highest peak are chosen, as a voltage sweep of the circuit would
-    two_pi = 2 * jnp.pi
-    def extremum(theta0, pick):
-        k = jnp.arange(orders).reshape((-1,) + (1,) * jnp.ndim(theta0)) * two_pi
-        v = M.pm_voltage_for_phase_V(jnp.mod(theta0, two_pi)[None] + k, a[None], b[None])
-        v = jnp.concatenate([v, jnp.zeros_like(v[:1]), jnp.full_like(v[:1], IM_V_MAX_V)])  # sweep ends
-        t = jnp.where(v <= IM_V_MAX_V, jnp.abs(field(v)) ** 2, jnp.nan)
-        i = pick(t)
-        return jnp.take_along_axis(v, i[None], axis=0)[0]
-
-    v_on = extremum(-psi0, lambda t: jnp.nanargmax(t, axis=0))
-    v_off = extremum(jnp.pi - psi0, lambda t: jnp.nanargmin(t, axis=0))
-    e_on, e_off = field(v_on), field(v_off)
+    v_on, e_on, v_off, e_off = _im_extrema(im, field, psi0)
     t_max, t_min = jnp.abs(e_on) ** 2, jnp.maximum(jnp.abs(e_off) ** 2, 1e-30)
     er_te = 10 * jnp.log10(t_max / t_min)
     chirp = jnp.angle(field(jnp.minimum(v_off + 0.05, IM_V_MAX_V)) / e_on)
@@ -528,38 +562,19 @@ def _pm_dac(a, b):
 
 
 @functools.lru_cache(maxsize=None)
-def _transmitter_jit(wl_um: float, i_max_mA: float, tec_K: float, orders: int = _IM_ORDERS,
-                     keys: tuple[str, ...] | None = None):
+def _transmitter_jit(wl_um: float, i_max_mA: float, tec_K: float, keys: tuple[str, ...] | None = None):
     import jax
 
     def run(**k):
-        out = _transmitter_physics(**k, wl_um=wl_um, i_max_mA=i_max_mA, tec_K=tec_K, orders=orders)
+        out = _transmitter_physics(**k, wl_um=wl_um, i_max_mA=i_max_mA, tec_K=tec_K)
         return out if keys is None else {name: out[name] for name in keys}
 
     return jax.jit(run)
 
 
-def _im_orders(x: dict, wl_um: float) -> int:
-    """Phase orders the IM's null/peak search needs for this batch: the phase an arm reaches at
-    :data:`IM_V_MAX_V` with the batch's mean geometry and its largest EO coefficient (the phase grows
-    with it), in units of 2 pi, plus two (one of margin for the geometry's few-per-cent spread, which
-    moves that phase by well under 2 pi). Higher orders lie beyond the driver for every die, so the
-    search stays exact. Bounded by :data:`_IM_ORDERS`; a few scalar operations per call."""
-    from ..models import inp as M
-
-    def mean(v):
-        return float(np.mean(np.asarray(v, dtype=float)))
-
-    a, b = M.pm_coeffs_core(mean(x["L_pm"]), wl_um, mean(np.asarray(x["ridge"]) + np.asarray(x["wb"])),
-                            mean(x["core"]), mean(x["etch"]), mean(x["bg"]),
-                            math.exp(float(np.max(np.asarray(x["eo_ln"], dtype=float)))))
-    top = float(a * IM_V_MAX_V + b * ((IM_V_MAX_V + M.EO.v_bi_V) ** 2 - M.EO.v_bi_V**2))
-    return int(min(_IM_ORDERS, max(2, math.ceil(top / (2 * math.pi)) + 2)))
-
-
 def _transmitter_inputs(tx: Mapping[str, Any], offsets, process) -> dict[str, np.ndarray]:
-    """The keyword arguments of :func:`_transmitter_physics` except ``wl_um``, ``i_max_mA``, ``tec_K`` and
-    ``orders``: the design section's fields and the absolute process values of one die per offset.
+    """The keyword arguments of :func:`_transmitter_physics` except ``wl_um``, ``i_max_mA`` and ``tec_K``:
+    the design section's fields and the absolute process values of one die per offset.
     A section without the laser's ``dbr_*`` fields (written before they existed) is the article's laser
     (``components.floorplan.TX_DBR_DEFAULTS``, the design's defaults)."""
     from ..components.floorplan import TX_DBR_DEFAULTS
@@ -653,8 +668,7 @@ def transmitter_metrics(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None
         if unknown:
             raise InputError(f"keys: unknown transmitter metric(s) {unknown}; choose from {list(TRANSMITTER_KEYS)}")
         keys = tuple(sorted(set(keys)))
-    fn = _transmitter_jit(float(wl_um), float(max_tuning_current_mA), float(tec_span_K), _im_orders(x, float(wl_um)),
-                          keys)
+    fn = _transmitter_jit(float(wl_um), float(max_tuning_current_mA), float(tec_span_K), keys)
     sec = {k: np.asarray(x[k]) for k in _SECTION_INPUTS}
     if sections is None:
         b, n, shape = _batch(x)

@@ -78,6 +78,8 @@ __all__ = [
     "pm_vpi_core",
     "pm_coeffs_core",
     "pm_voltage_for_phase_V",
+    "pm_phase_core",
+    "pm_voltage_for_ea_dB",
     "MMI_TABLE_GEOMETRY",
     "MMI_TABLE_AXIS_UM",
     "build_mmi_table",
@@ -400,6 +402,12 @@ def pm_vpi_core(length_um, wl_um, width_um, core_um, etch_um, core_bandgap_um, e
     return _vpi_from_ab(*pm_coeffs_core(length_um, wl_um, width_um, core_um, etch_um, core_bandgap_um, eo_rel))
 
 
+def pm_phase_core(voltage_V, a, b):
+    """PM phase (rad) a V + b ((V + V_bi)^2 - V_bi^2) at reverse bias ``voltage_V`` from the coefficients of
+    :func:`pm_coeffs_core`; pure (traceable)."""
+    return a * voltage_V + b * ((voltage_V + EO.v_bi_V) ** 2 - EO.v_bi_V**2)
+
+
 def pm_voltage_for_phase_V(phase_rad, a, b):
     """Reverse bias (V) at which the PM phase a V + b ((V + V_bi)^2 - V_bi^2) reaches ``phase_rad`` >= 0."""
     vb = EO.v_bi_V
@@ -423,6 +431,14 @@ def pm_loss_dB(voltage_V=0.0, *, length_um=1500.0, core_um=0.5):
     e0 = EO.v_bi_V / core_um
     ea = EO.ea_dB_per_cm * ((e / 10.0) ** 2 - (e0 / 10.0) ** 2)
     return (LOSS_DB_PER_CM["modulator"] + ea) * length_um * 1e-4
+
+
+def pm_voltage_for_ea_dB(ea_dB, *, length_um, core_um):
+    """Reverse bias (V) at which the PM's electro-absorption, its loss above the 0-V loss of
+    :func:`pm_loss_dB`, reaches ``ea_dB`` (clipped at 0 dB): the exact inverse of its quadratic field
+    dependence c ((V + V_bi)^2 - V_bi^2), c = ea_dB_per_cm L / (10 V/um x core)^2. Pure (traceable)."""
+    c = EO.ea_dB_per_cm * length_um * 1e-4 / (10.0 * core_um) ** 2
+    return jnp.sqrt(EO.v_bi_V**2 + jnp.maximum(ea_dB, 0.0) / c) - EO.v_bi_V
 
 
 # ----------------------------------------------------------------------------- DBR laser

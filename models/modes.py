@@ -312,12 +312,19 @@ def _is_concrete(v: Any) -> bool:
 
 
 def _cell_index(grid, xc):
-    """Index i of the grid interval [g_i, g_i+1] holding ``xc`` (a comparison count: cheaper to
-    trace and compile than ``searchsorted`` on the short axes of mode tables)."""
+    """Index i of the grid interval [g_i, g_i+1] holding ``xc``: the number of nodes g_1.. at or below
+    ``xc``. A comparison count on the short axes of mode tables (cheaper to trace and compile); a binary
+    search on long axes (the 201-point MMI table: 8 steps instead of 200 comparisons per point)."""
     import jax.numpy as jnp
 
     n = grid.shape[0]
+    if n > _SHORT_AXIS:
+        return jnp.clip(jnp.searchsorted(grid[1:], xc, side="right"), 0, n - 2)
     return jnp.clip(jnp.sum(xc[..., None] >= grid[1:], axis=-1), 0, n - 2)
+
+
+#: Longest axis located by a comparison count (:func:`_cell_index`); longer axes use a binary search.
+_SHORT_AXIS = 32
 
 
 def _linear_stencil(grid, x):

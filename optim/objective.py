@@ -372,9 +372,6 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
     const = client_constants((networks, n_seats))
     M.eo_calibration()
     dv._x64()
-    l_pm_max = upper[variables.index(("transmitter", "pm_length_um"))] if ("transmitter", "pm_length_um") in variables \
-        else float(design.transmitter.pm_length_um)
-    orders = dv._im_orders({**rows, "L_pm": np.asarray(l_pm_max)}, dv.LAMBDA0_UM)  # enough for the longest PM
     tec = dv.TEC_SPAN_K
     comb_lines = np.arange(-5, 9)  # system.network._comb's lines (comb_batch's default)
 
@@ -386,8 +383,7 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
         inputs = dict(rows)
         for k, v in zip(tx_keys, z):
             inputs[k] = v
-        m = dv._transmitter_physics(**inputs, wl_um=dv.LAMBDA0_UM, i_max_mA=dv.MAX_TUNING_CURRENT_MA, tec_K=tec,
-                                    orders=orders)
+        m = dv._transmitter_physics(**inputs, wl_um=dv.LAMBDA0_UM, i_max_mA=dv.MAX_TUNING_CURRENT_MA, tec_K=tec)
         row = lambda k: jnp.broadcast_to(m[k], (7, n_dies))
         vis = row("im_visibility_dB")
         vis = jnp.stack([vis[0:3].T, vis[4:7].T], axis=-1)  # (dies, 3, 2)
