@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 import pytest
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from qchipnet.circuits import devices as dv
 
 RING0 = dict(radius_um=997.711, width_um=2.8, gap_um=1.99, thickness_nm=100.0, bus_width_um=2.8)
@@ -39,10 +40,9 @@ TX_CASES = [
 def _sax_ring(ring, offsets):
     """Extinction, resonance and the through-port minimum of the ring cell's sax circuit."""
     import jax.numpy as jnp
-    from scipy.optimize import minimize_scalar
-
     from qchipnet.circuits.ring import ring_cell, ring_circuit, ring_settings
     from qchipnet.pdk import get_platform
+    from scipy.optimize import minimize_scalar
 
     proc = get_platform("sin").process
     dw = offsets.get("width_bias_um", 0.0)
@@ -153,3 +153,57 @@ def test_out_of_domain_dies_are_named_with_their_index():
 
     with pytest.raises(InputError, match=r"thickness_nm = .* \(die 1 of 3\)"):
         dv.ring_metrics(RING0, {"thickness_nm": np.array([0.0, 60.0, 0.0])})
+
+
+def _every_order_extrema(im, field, psi0, orders=40):
+    """Oracle of ``devices._im_extrema``: the field at every null and peak phase order below the driver's
+    limit and at the sweep's ends; the deepest and the highest."""
+    import jax.numpy as jnp
+    from qchipnet.models import inp as M
+
+    def best(theta0, pick):
+        k = jnp.arange(orders).reshape((-1,) + (1,) * jnp.ndim(theta0)) * 2 * jnp.pi
+        v = M.pm_voltage_for_phase_V(jnp.mod(theta0, 2 * jnp.pi)[None] + k, im["a"][None], im["b"][None])
+        v = jnp.concatenate([v, jnp.zeros_like(v[:1]), jnp.full_like(v[:1], dv.IM_V_MAX_V)])
+        t = jnp.where(v <= dv.IM_V_MAX_V, jnp.abs(field(v)) ** 2, jnp.nan)
+        return jnp.take_along_axis(v, pick(t, axis=0)[None], axis=0)[0]
+
+    return best(-psi0, jnp.nanargmax), best(jnp.pi - psi0, jnp.nanargmin)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), near_balance=st.booleans())
+def test_im_extrema_equal_the_search_over_every_phase_order(seed, near_balance):
+    """The IM's null and peak from the two orders around the equal-amplitude bias (and the sweep ends)
+    are those of a search over every phase order, for PMs from 0.2 to 5 mm, any path phases and path
+    amplitude ratios near 1 (where electro-absorption moves the deepest null to a higher order) or far."""
+    import jax.numpy as jnp
+    from qchipnet.models import inp as M
+
+    dv._x64()
+    rng = np.random.default_rng(seed)
+    n = 4000
+    L, core = rng.uniform(200, 5000, n), rng.uniform(0.3, 0.7, n)
+    ratio = rng.uniform(0.98, 1.02, n) if near_balance else rng.uniform(0.3, 3.0, n)
+    A = 0.5 * np.exp(2j * np.pi * rng.random(n))
+    im = {"a": jnp.asarray(rng.uniform(0.02, 0.6, n) * L / 1500), "b": jnp.asarray(rng.uniform(0, 0.05, n) * L / 1500),
+          "A": jnp.asarray(A), "Bn": jnp.asarray(A * ratio * np.exp(2j * np.pi * rng.random(n))),
+          "L_pm": jnp.asarray(L), "core": jnp.asarray(core)}
+    im["pm0"] = M.pm_loss_dB(0.0, length_um=im["L_pm"], core_um=im["core"])
+    field = lambda v: dv._im_field(im, v)  # noqa: E731
+    psi0 = jnp.angle(im["Bn"]) - jnp.angle(im["A"])
+    v_on, e_on, v_off, e_off = dv._im_extrema(im, field, psi0)
+    o_on, o_off = _every_order_extrema(im, field, psi0)
+    np.testing.assert_array_equal(np.asarray(v_on), np.asarray(o_on))
+    np.testing.assert_array_equal(np.asarray(v_off), np.asarray(o_off))
+    np.testing.assert_array_equal(np.asarray(e_off), np.asarray(field(o_off)))
+    assert np.all(np.asarray(v_off) <= dv.IM_V_MAX_V) and np.all(np.asarray(v_off) >= 0)
+
+
+def test_ea_voltage_inverts_the_pm_loss():
+    from qchipnet.models import inp as M
+
+    v = np.linspace(0.0, 14.0, 29)
+    for L, core in ((300.0, 0.4), (1500.0, 0.5), (4000.0, 0.65)):
+        ea = np.asarray(M.pm_loss_dB(v, length_um=L, core_um=core) - M.pm_loss_dB(0.0, length_um=L, core_um=core))
+        np.testing.assert_allclose(np.asarray(M.pm_voltage_for_ea_dB(ea, length_um=L, core_um=core)), v, atol=1e-9)
