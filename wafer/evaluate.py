@@ -88,6 +88,16 @@ def client_constants(shape: tuple) -> dict[str, np.ndarray]:
             "chip_coupling_loss_dB": np.full(shape, t0.chip_coupling_loss_dB)}
 
 
+@functools.lru_cache(maxsize=1)
+def _vpi_jit():
+    """``models.inp.pm_vpi_core`` compiled (one dispatch per chunk instead of one per jax operation)."""
+    import jax
+
+    from ..models import inp as M
+
+    return jax.jit(M.pm_vpi_core, static_argnums=(1,))
+
+
 def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.ndarray]:
     """Metrics of transmitter dies (one row each) and the arrays the network chain reads
     (``system.network.CLIENT_KEYS``; ``im_visibility_dB`` per IM and drive arm, shape (n, 3, 2))."""
@@ -124,7 +134,7 @@ def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.nd
     # V_pi of every arm (the article's Fig. 2k counts all six): closed form of the EO coefficients
     x = dv._transmitter_inputs(tx, {k: (v[..., 0] if v.ndim == 2 else v) for k, v in off.items()}, process)
     eo_b = raw["eo_coefficient_ln"][:, np.minimum(np.array(ARM_B_EO_INSTANCES), raw["eo_coefficient_ln"].shape[1] - 1)]
-    vpi_b = np.asarray(M.pm_vpi_core(x["L_pm"], dv.LAMBDA0_UM, np.asarray(x["ridge"] + x["wb"])[:, None],
+    vpi_b = np.asarray(_vpi_jit()(x["L_pm"], dv.LAMBDA0_UM, np.asarray(x["ridge"] + x["wb"])[:, None],
                                      np.asarray(x["core"])[:, None], np.asarray(x["etch"])[:, None],
                                      np.asarray(x["bg"])[:, None],
                                      np.exp(process["eo_coefficient_ln"].nominal + eo_b)))

@@ -32,7 +32,7 @@ import numpy as np
 from ..pdk.process import ProcessData
 from ..validate import check_range
 
-__all__ = ["wafer_rng", "correlation_factor", "sample_wafer", "sample_die_sets", "sample_defects", "INSTANCES",
+__all__ = ["wafer_rng", "correlation_factor", "sample_wafer", "sample_die_sets", "die_set_draws", "sample_defects", "INSTANCES",
            "DEVICES_PER_DIE"]
 
 #: Number of independent instances per die of each parameter that has die-local mismatch
@@ -76,41 +76,63 @@ def _cholesky_deterministic(a: np.ndarray) -> np.ndarray:
 
 
 def _cholesky_batch(a: np.ndarray) -> np.ndarray:
-    """:func:`_cholesky_deterministic` of a stack ``(..., m, m)`` (elementwise numpy, same bits everywhere)."""
+    """:func:`_cholesky_deterministic` of a stack ``(..., m, m)`` (elementwise numpy, same bits everywhere).
+
+    Computed with the stack on the last, contiguous axis (``(m, m, batch)``): every step is a vector
+    operation over the batch and the sums over the factor's columns run along a non-contiguous axis, in
+    a fixed order."""
     m = a.shape[-1]
-    L = np.zeros_like(a)
+    lead = a.shape[:-2]
+    t = np.ascontiguousarray(np.moveaxis(a.reshape((-1, m, m)), 0, -1))  # (m, m, batch)
+    L = np.zeros_like(t)
     for j in range(m):
-        s = a[..., j, j] - (L[..., j, :j] ** 2).sum(-1)
-        L[..., j, j] = np.sqrt(s)
+        s = t[j, j] - np.einsum("kb,kb->b", L[j, :j], L[j, :j])
+        L[j, j] = np.sqrt(s)
         if j + 1 < m:
-            L[..., j + 1:, j] = (a[..., j + 1:, j] - (L[..., j + 1:, :j] * L[..., j, None, :j]).sum(-1)) / L[..., j, j, None]
-    return L
+            L[j + 1:, j] = (t[j + 1:, j] - np.einsum("ikb,kb->ib", L[j + 1:, :j], L[j, :j])) / L[j, j]
+    return np.moveaxis(L, -1, 0).reshape(lead + (m, m))
+
+
+def die_set_draws(process: ProcessData, m: int) -> tuple[int, int]:
+    """(standard normals, uniforms) that :func:`sample_die_sets` takes per wafer for a set of ``m`` dies."""
+    inst = INSTANCES.get(process.platform, {})
+    per = DEVICES_PER_DIE.get(process.platform, {})
+    n_z = sum(2 + m + m * inst.get(name, 1) for name in process.parameters)
+    return n_z, m * sum(per.get(name, 1) for name in process.defects)
 
 
 def sample_die_sets(process: ProcessData, positions_mm: np.ndarray, wafer_radius_mm: float,
-                    rngs: list) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+                    rngs: list | None = None, *, normals: np.ndarray | None = None,
+                    uniforms: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The model of :func:`sample_wafer` at a few dies of many wafers: ``positions_mm`` (n_wafers, m, 2),
-    one generator per wafer in ``rngs``. The spatial field is sampled exactly at the m dies (the
-    marginal of the Gaussian random field there: Cholesky factor of their m x m covariance), so a
-    wafer costs O(m^3) instead of a full wafer plan. Returns ``params[name]`` of shape
-    (n_wafers * m, k) and ``defects`` (counts (n_wafers * m,), device matrices (n_wafers * m, k)),
-    wafer-major."""
+    one generator per wafer in ``rngs`` (or the draws themselves, ``normals`` (n_wafers, n_z) standard
+    normals and ``uniforms`` (n_wafers, n_u), sizes from :func:`die_set_draws`). The spatial field is
+    sampled exactly at the m dies (the marginal of the Gaussian random field there: Cholesky factor of
+    their m x m covariance), so a wafer costs O(m^3) instead of a full wafer plan. Returns
+    ``params[name]`` of shape (n_wafers * m, k) and ``defects`` (counts (n_wafers * m,), device matrices
+    (n_wafers * m, k)), wafer-major."""
     pos = np.asarray(positions_mm, dtype=float)
     nw, m = pos.shape[:2]
-    if len(rngs) != nw:
-        raise ValueError("sample_die_sets: one generator per wafer")
+    n_z, n_u = die_set_draws(process, m)
+    if rngs is not None:
+        if len(rngs) != nw:
+            raise ValueError("sample_die_sets: one generator per wafer")
+        # one block of standard normals per wafer (wafer term, radial amplitude, field at the m dies, local
+        # instances, for every parameter in name order) and one block of uniforms for the defects
+        normals = np.stack([g.standard_normal(n_z) for g in rngs])
+        uniforms = np.stack([g.random(n_u) for g in rngs])
+    if normals is None or uniforms is None or normals.shape != (nw, n_z) or uniforms.shape != (nw, n_u):
+        raise ValueError(f"sample_die_sets: give rngs, or normals ({nw}, {n_z}) and uniforms ({nw}, {n_u})")
+    z, u = normals, uniforms
     rho = (pos**2).sum(-1) / wafer_radius_mm**2 - 0.5
-    d2 = ((pos[:, :, None, :] - pos[:, None, :, :]) ** 2).sum(-1)
+    dx, dy = (pos[:, :, None, c] - pos[:, None, :, c] for c in (0, 1))
+    d2 = dx * dx + dy * dy
     inst = INSTANCES.get(process.platform, {})
     names = sorted(process.parameters)
     ks = [inst.get(name, 1) for name in names]
-    # one block of standard normals per wafer (wafer term, radial amplitude, field at the m dies, local
-    # instances, for every parameter in name order) and one block of uniforms for the defects
     sizes = [2 + m + m * k for k in ks]
-    z = np.stack([g.standard_normal(sum(sizes)) for g in rngs])  # (nw, total)
     per = DEVICES_PER_DIE.get(process.platform, {})
     defect_items = sorted(process.defects.items())
-    u = np.stack([g.random(m * sum(per.get(name, 1) for name, _ in defect_items)) for g in rngs])
     out: dict[str, np.ndarray] = {}
     chol: dict[float, np.ndarray] = {}
     o = 0
@@ -128,7 +150,7 @@ def sample_die_sets(process: ProcessData, positions_mm: np.ndarray, wafer_radius
                 cov = np.exp(-d2 / (2 * p.corr_length_mm**2))
                 cov[:, np.arange(m), np.arange(m)] += 1e-9
                 chol[p.corr_length_mm] = _cholesky_batch(cov)
-            val = val + (chol[p.corr_length_mm] * blk[:, None, 2:2 + m]).sum(-1) * s_field
+            val = val + np.einsum("wij,wj->wi", chol[p.corr_length_mm], blk[:, 2:2 + m]) * s_field
         local = p.sigma_local * blk[:, 2 + m:].reshape(nw, m, k)
         out[name] = (val[..., None] + local).reshape(nw * m, k)
     dft, o = {}, 0
