@@ -156,8 +156,10 @@ def _x64() -> None:
 
 
 def _bucket(n: int) -> int:
-    """Padded batch size: the next power of two (compiles O(log N) programs over all batch sizes)."""
-    return 1 if n <= 1 else 1 << (n - 1).bit_length()
+    """Padded batch size (``batching.padded_size``: few programs over all batch sizes, little padding)."""
+    from ..batching import padded_size
+
+    return padded_size(n)
 
 
 def _batch(arrays: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], int, tuple]:

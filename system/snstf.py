@@ -862,9 +862,11 @@ def _compiled(leaky: bool, discrete: bool = False):
 
 
 def _bucket(n: int, minimum: int = 256) -> int:
-    """Padded batch size: the next power of two, at least ``minimum`` (a Monte Carlo compiles O(log N)
-    programs; every small batch, as for the CLI and a network of a few pairs, shares one program)."""
-    return max(minimum, 1 << max(n - 1, 0).bit_length())
+    """Padded batch size (``batching.padded_size``), at least ``minimum`` (every small batch, as for the
+    CLI and a network of a few pairs, shares one program)."""
+    from ..batching import padded_size
+
+    return padded_size(n, minimum)
 
 
 def _run(eta_a, eta_b, p_dark, e_d, proto: SNSProtocol, params: dict | None = None) -> KeyRateResult:

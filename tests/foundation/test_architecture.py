@@ -17,11 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 EXCLUDED_DIRS = {"tests", "benchmarks", ".ci", "build", "dist", ".git", "docs", "examples", "site"}
 
 #: top-level unit -> units it may import (ARCHITECTURE.md: left of or above it in the data-flow picture)
-BASE = {"constants", "validate", "__init__"}
+BASE = {"constants", "validate", "batching", "__init__"}
 ALLOWED: dict[str, set[str]] = {
     "__main__": BASE | {"cli"},
     "constants": set(),
     "validate": set(),
+    "batching": set(),
     "pdk": BASE,
     "components": BASE | {"pdk"},
     "models": BASE | {"pdk"},
@@ -153,3 +154,16 @@ def test_pyproject_lists_every_subpackage():
             found.add(".".join(["qchipnet", *rel.parts]))
     assert found == listed, f"missing in pyproject: {found - listed}; listed but absent: {listed - found}"
     assert cfg["tool"]["setuptools"]["package-dir"] == {"qchipnet": "."}
+
+
+def test_padded_batch_sizes_bound_padding_and_programs():
+    """Batches pad to powers of two up to FINE_ABOVE, beyond it by at most 12.5 %, with at most 8 sizes per
+    octave; never below the batch or the minimum."""
+    from qchipnet.batching import FINE_ABOVE, padded_size
+
+    sizes = {padded_size(n) for n in range(1, 1 << 16)}
+    assert all(padded_size(n) >= n for n in range(1, 70000, 7))
+    assert all(padded_size(n) <= 1.125 * n for n in range(FINE_ABOVE + 1, 1 << 17, 13))
+    assert len([s for s in sizes if (1 << 14) < s <= (1 << 15)]) == 8
+    assert {padded_size(n) for n in range(1, FINE_ABOVE + 1)} == {1 << k for k in range(13)}
+    assert padded_size(3, minimum=256) == 256
