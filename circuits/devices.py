@@ -58,6 +58,8 @@ __all__ = [
     "TEC_SPAN_K",
     "MAX_TUNING_CURRENT_MA",
     "IM_V_MAX_V",
+    "IM_DAC",
+    "im_intensity_errors",
     "VOA_MAX_CURRENT_MA",
     "TARGET_LINES",
     "MZM_ARM",
@@ -86,7 +88,7 @@ RING_KEYS = ("fsr_GHz", "n_eff", "n_g", "beta2_ps2_per_km", "beta3_ps3_per_km", 
              "ring_loss_dB_per_m")
 TRANSMITTER_KEYS = ("vpi_V", "im_visibility_dB", "im_visibility_te_only_dB", "im_insertion_loss_dB", "im_v_on_V",
                     "im_v_off_V", "im_chirp_rad", "mmi_imbalance_dB", "mmi_excess_loss_dB", "pm_insertion_loss_dB",
-                    "pm_max_phase_rad", "pm_phase_error_rad",
+                    "pm_max_phase_rad", "pm_phase_error_rad", "im_intensity_error_rel",
                     "bragg_nm", "dbr_tuning_range_nm", "dbr_tec_window_nm", "mode_spacing_nm", "k_c_per_s",
                     "free_running_linewidth_Hz",
                     "reachable_line_count", "target_lines_reachable", "voa_attenuation_dB")
@@ -107,6 +109,14 @@ MAX_TUNING_CURRENT_MA = 12.0
 IM_V_MAX_V = 14.0
 #: The PM's driver: four encoding phases set by a 12-bit DAC over 0-10 V (the 4-level encoder's swing).
 PM_DAC = {"bits": 12, "full_scale_V": 10.0}
+#: The IM's driver: the bias of the levels-and-gate IM set by a 12-bit DAC over the driver's whole range
+#: 0 - :data:`IM_V_MAX_V` [T] (the resolution class of :data:`PM_DAC`; 12-bit converters are the usual QKD
+#: encoder boards), and the intensity levels it sets relative to the IM's peak, mu_k / mu_max: mu_1 / mu_2 and
+#: mu_z / mu_2 of the default design's 370-km protocols optimised with this DAC's intensity error
+#: (``wafer.evaluate.design_reference``, a fixed point: 0.106-0.115 and 0.897-0.921 over the ten pair slots,
+#: held by tests/system/test_dac_intensity.py; mu_2 = mu_max sits at the peak, whose error is second order,
+#: the vacuum at the null).
+IM_DAC = {"bits": 12, "full_scale_V": IM_V_MAX_V, "levels": (0.107, 0.918)}
 #: Largest forward current of the carrier-injection VOA (mA) [T].
 VOA_MAX_CURRENT_MA = 20.0
 #: The IM arm as drawn by ``components.inp.mzm`` (defaults): RF PM, DC bias PM of 300 um, 20-um
@@ -535,6 +545,7 @@ def _transmitter_physics(L_pm, L_voa, ridge, wb, etch, core, bg, mw, arm_dB, eo_
         "target_lines_reachable": reach[..., tmask].all(axis=-1),
         "voa_attenuation_dB": M.voa_attenuation_dB(VOA_MAX_CURRENT_MA, length_um=L_voa, width_um=w, core_um=core),
         **_pm_dac(a, b),
+        "im_intensity_error_rel": _im_dac(im, field, e_on, v_on, e_off, v_off)["error_rel"].max(axis=0),
     }
 
 
@@ -561,6 +572,129 @@ def _pm_dac(a, b):
     top = phi(full)
     err = jnp.max(jnp.stack(errs), axis=0)
     return {"pm_max_phase_rad": top, "pm_phase_error_rad": jnp.where(top >= 1.5 * jnp.pi, err, jnp.nan)}
+
+
+def _im_dac(im: dict, field, e_on, v_on, e_off, v_off, *, levels=None, bits=None, full_scale_V=None) -> dict:
+    """IM intensity levels on the DAC grid (:data:`IM_DAC`); pure jax, batch-native, differentiable.
+
+    Each level r = mu_k / mu_max (``levels``, Python floats < 1) is the bias V_r on the die's own transfer
+    T(V) = |E(V)|^2 (:func:`_im_field`: EO phase with its quadratic term and electro-absorption) on the half
+    fringe between the null ``v_off`` and the peak side where T(V_r) = r T(v_on); mu_max sits at the peak
+    (its own DAC error is second order in the LSB, ~(phi' LSB/4)^2 ~ 1e-6, and is not counted). The driver
+    sets the DAC code nearest to V_r, at most half an LSB away; where that code falls depends on the bias
+    to better than a millivolt, so the realised intensity is known only to within the change of T over
+    V_r +- LSB/2: ``error_rel``. It is the bound the decoy analysis takes as its intensity fluctuation
+    (worst case over mu (1 +- delta); Wang, Yang, Peng & Pan, NJP 11, 075006 (2009)). For an ideal cos^2
+    transfer it is phi'(V_r) tan(theta) LSB/2 with cos^2(theta) = r and phi' = d phi/dV at the level (pi / V_pi
+    for a linear EO phase; the quadratic EO term makes phi' at the IM's working bias larger than pi / V_pi).
+    The metric ``im_intensity_error_rel`` is its maximum over the levels (nan if one is unreachable).
+    ``snapped_rel`` is the error of the nearest code itself (<= ``error_rel``, for checks).
+
+    V_r from the two-path interference, exact for this circuit: T = A^2 + B(V)^2 - 2 A B(V) cos(phi_n - phi(V))
+    with phi_n the exact null phase next to ``v_off`` (pi - psi0 mod 2 pi) and B(V) the driven path's
+    amplitude with its electro-absorption, solved for phi(V) in closed form with B at the previous bias
+    (two passes from B(v_off): the level to < 1e-4). The error is then first order in the LSB at V_r,
+    |T'(V_r)| LSB/2 / T(V_r) (one forward-mode derivative; the second-order term is (phi' LSB/4)^2 ~ 1e-6).
+    Everything is differentiable (the closed form carries the derivative of V_r). Levels the IM cannot reach
+    (r T_max <= T_min) give nan.
+    Returns ``{"error_rel", "snapped_rel", "v_level_V", "level"}`` (``level`` the realised T(V_r) / T_max),
+    each with the levels on a leading axis.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from ..models import inp as M
+
+    levels = IM_DAC["levels"] if levels is None else tuple(float(r) for r in levels)
+    bits = IM_DAC["bits"] if bits is None else int(bits)
+    full = IM_DAC["full_scale_V"] if full_scale_V is None else float(full_scale_V)
+    lsb = full / (2**bits - 1)
+    a, b = im["a"], im["b"]
+    t_on, t_off = jnp.abs(e_on) ** 2, jnp.abs(e_off) ** 2
+    amp_a, amp_bn = jnp.abs(im["A"]), jnp.abs(im["Bn"])
+    lo, hi = jnp.minimum(v_on, v_off), jnp.maximum(v_on, v_off)
+    sgn = jnp.where(v_off >= v_on, 1.0, -1.0)  # the phase grows with V: from the peak towards the null is +-
+    phi_off = M.pm_phase_core(v_off, a, b)
+    psi0 = jnp.angle(im["Bn"]) - jnp.angle(im["A"])
+    phi_n = phi_off + jnp.mod(jnp.pi - psi0 - phi_off + jnp.pi, 2 * jnp.pi) - jnp.pi  # exact null nearest v_off
+
+    def amp_b(v):
+        ea = M.pm_loss_dB(v, length_um=im["L_pm"], core_um=im["core"]) - im["pm0"]
+        return amp_bn * 10 ** (-ea / 20)
+
+    def t(v):  # |E(V)|^2 of :func:`_im_field` as the two-path sum (real arithmetic: cheaper derivative)
+        bb = amp_b(v)
+        return amp_a**2 + bb**2 + 2 * amp_a * bb * jnp.cos(M.pm_phase_core(v, a, b) + psi0)
+
+    err, snap, volts, real = [], [], [], []
+    b_off = amp_b(v_off)
+    for r in levels:
+        target = r * t_on
+        v = v_off
+        for k in range(2):
+            bb = b_off if k == 0 else amp_b(v)
+            c = jnp.clip((amp_a**2 + bb**2 - target) / (2 * amp_a * bb), -1.0 + 1e-12, 1.0 - 1e-12)
+            v = jnp.clip(M.pm_voltage_for_phase_V(jnp.maximum(phi_n - sgn * jnp.arccos(c), 0.0), a, b), lo, hi)
+        tv, dt = jax.jvp(t, (v,), (jnp.ones_like(v),))
+        code = jnp.clip(jnp.round(v / lsb), 0, 2**bits - 1) * lsb
+        reach = target > t_off
+        err.append(jnp.where(reach, jnp.abs(dt) * (lsb / 2) / tv, jnp.nan))
+        snap.append(jnp.where(reach, jnp.abs(t(code) - tv) / tv, jnp.nan))
+        volts.append(jnp.where(reach, v, jnp.nan))
+        real.append(tv / t_on)
+    return {"error_rel": jnp.stack(err), "snapped_rel": jnp.stack(snap), "v_level_V": jnp.stack(volts),
+            "level": jnp.stack(real)}
+
+
+@functools.cache
+def _im_dac_jit(levels: tuple, bits, full_scale_V, wl_um: float):
+    """:func:`_im_dac` of the IM of :func:`_im_parts` (its extrema from :func:`_im_extrema`), compiled once per
+    DAC and levels."""
+    import jax
+
+    def run(L_pm, ridge, wb, etch, core, bg, mw, arm_dB, eo_ln):
+        im = _im_parts(L_pm, ridge + wb, etch, core, bg, mw, arm_dB, eo_ln, wl_um)
+        psi0 = jax.numpy.angle(im["Bn"]) - jax.numpy.angle(im["A"])
+
+        def field(v):
+            return _im_field(im, v)
+
+        v_on, e_on, v_off, e_off = _im_extrema(im, field, psi0)
+        return _im_dac(im, field, e_on, v_on, e_off, v_off, levels=levels, bits=bits, full_scale_V=full_scale_V)
+
+    return jax.jit(run)
+
+
+def im_intensity_errors(tx: Mapping[str, Any], offsets: Mapping[str, Any] | None = None, *, process=None,
+                        levels=None, bits: int | None = None, full_scale_V: float | None = None,
+                        wl_um: float = LAMBDA0_UM) -> dict[str, np.ndarray]:
+    """The IM's DAC intensity errors of every die in ``offsets`` (:func:`_im_dac`, the evaluator's own code),
+    per level: ``error_rel`` (the bound of the transmitter metric ``im_intensity_error_rel``, which is its
+    maximum over :data:`IM_DAC`'s levels), ``snapped_rel`` and ``v_level_V``, each of shape (levels, dies...).
+    ``levels`` (mu_k / mu_max in (0, 1)), ``bits`` (4-24) and ``full_scale_V`` (1-50 V, at least the IM's
+    null bias) default to :data:`IM_DAC`. Validity: that of :func:`transmitter_metrics`."""
+    levels = IM_DAC["levels"] if levels is None else tuple(float(r) for r in np.atleast_1d(levels))
+    for r in levels:
+        check_range("levels", r, 0.0, 1.0, lo_open=True, hi_open=True)
+    if bits is not None:
+        check_range("bits", bits, 4, 24)
+    if full_scale_V is not None:
+        check_range("full_scale_V", full_scale_V, 1.0, 50.0, "V")
+    check_range("wl_um", wl_um, 1.53, 1.57, "um")
+    from ..models import inp as M
+
+    x = _transmitter_inputs(tx, offsets, process)
+    _transmitter_domain(**x)
+    M.eo_calibration()
+    _x64()
+
+    names = ("L_pm", "ridge", "wb", "etch", "core", "bg", "mw", "arm_dB", "eo_ln")
+    args = {k: np.asarray(x[k], dtype=float) for k in names}
+    shape = np.broadcast_shapes(*(a.shape for a in args.values()))
+    fn = _im_dac_jit(levels, None if bits is None else int(bits), None if full_scale_V is None else float(full_scale_V),
+                     float(wl_um))
+    out = fn(**{k: np.broadcast_to(a, shape) for k, a in args.items()})
+    return {k: np.asarray(v) for k, v in out.items()}
 
 
 @functools.lru_cache(maxsize=None)

@@ -15,7 +15,8 @@ network``) on a frozen sample, made smooth and differentiable:
   :func:`qchipnet.system.network.pair_chain` (the function ``network_batch`` uses, here on jax
   arrays); the key rate is :func:`qchipnet.system.snstf.key_rate_jax` at each pair slot's protocol
   (optimised once for the start design, as the Monte Carlo reuses it for every die: at the optimum the
-  protocol's own change enters only to second order).
+  protocol's own change enters only to second order), with the pair's intensity fluctuation (the DAC
+  level error of its chips' IMs, ``circuits.devices.IM_DAC``) differentiated through like every other term.
 * **Smooth pass/fail.** Each hard decision of the Monte Carlo is replaced by a logistic sigmoid
   ``s(m / T)`` of its dimensionless margin ``m`` with the temperature ``T`` (:data:`DEFAULT_TEMPERATURE`):
   the DBR set-point window (``reach_margin_K / TEC_SPAN_K``), the set-point's place in the stable
@@ -329,7 +330,7 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
     from ..circuits import devices as dv
     from ..design import Design, default_design, network_params, parse_design
     from ..models import inp as M
-    from ..system.network import pair_chain
+    from ..system.network import MAX_INTENSITY_FLUCTUATION, pair_chain
     from ..system.snstf import key_rate_jax, protocol_params
     from ..wafer.evaluate import client_constants, design_reference, reference_protocols
     from ..wafer.network import _sample_clients, _sample_servers, make_network_study
@@ -394,6 +395,9 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
         cl = {"im_visibility_dB": vis.reshape(networks, n_seats, 3, 2),
               "section_failed": sec_failed.reshape(networks, n_seats, 7),
               "pm_phase_error_rad": jnp.nan_to_num(pm_err, nan=0.0).reshape(networks, n_seats),
+              # the DAC level error of each IM on arm a (differentiable; unreachable levels count 0)
+              "im_intensity_error_rel": jnp.nan_to_num(row("im_intensity_error_rel")[0:3].T, nan=0.0).reshape(
+                  networks, n_seats, 3),
               **{k: die(k) for k in ("bragg_nm", "dbr_tuning_range_nm", "dbr_tec_window_nm", "mode_spacing_nm",
                                       "k_c_per_s", "free_running_linewidth_Hz")}, **const}
         comb = {**block["comb"], "lines": comb_lines}
@@ -409,8 +413,12 @@ def make_problem(design=None, *, objective: str = "pairs_above_plob", distance_k
         if ceiling:
             soft = jnp.ones_like(soft)
         eta = jnp.broadcast_to(jnp.asarray(ch["eta_arm"]), (networks, n_p))  # as if locked: the soft factor gates
-        # every slot at its own protocol in one engine call (protocol values broadcast over the slots)
-        kr = key_rate_jax(eta, eta, jnp.asarray(ch["p_noise"]), e_d, proto_arrays, leaky_vacuum=True)
+        # every slot at its own protocol in one engine call (protocol values broadcast over the slots); the pair's
+        # decoy analysis takes its chips' DAC level error as the intensity fluctuation (none for perfect chips)
+        dac = jnp.zeros((networks, n_p)) if ceiling else ch["intensity_fluctuation"]
+        fluct = jnp.minimum(proto_arrays["intensity_fluctuation"] + dac, MAX_INTENSITY_FLUCTUATION)
+        kr = key_rate_jax(eta, eta, jnp.asarray(ch["p_noise"]), e_d, {**proto_arrays, "intensity_fluctuation": fluct},
+                          leaky_vacuum=True)
         if objective == "pairs_above_plob":
             total = jnp.sum(soft * _sigmoid(jnp.log(jnp.maximum(kr, 1e-300) / ch["plob_per_pulse"]) / t), axis=1)
         else:

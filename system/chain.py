@@ -25,7 +25,9 @@ Chain (physics.md 2-6; each step's model and sources are in its function):
    bandwidth and residual phase variance.
 4. **Adaptable modulator circuit** (:func:`adaptable_circuit`): which EO-section failures the chip
    survives and what the surviving chip can still do (its not-sending extinction).
-5. **Error budget** (:func:`error_terms`): e_d from both dies and the slot's tracking budget.
+5. **Error budget** (:func:`error_terms`): e_d from both dies and the slot's tracking budget; the
+   intensity error of each chip's levels (:func:`level_error`: the DAC resolution of its levels-and-gate
+   IM), the larger of the two entering the pair's decoy analysis as its intensity fluctuation.
 6. **Key rate** at the slot's protocol (optimised once per design, reused per die).
 """
 
@@ -39,7 +41,7 @@ import numpy as np
 from ..constants import C_M_PER_S
 from ..validate import InputError
 
-__all__ = ["SECTIONS", "stable_band", "dbr_setpoint", "lock_batch", "adaptable_circuit", "error_terms",
+__all__ = ["SECTIONS", "stable_band", "dbr_setpoint", "lock_batch", "adaptable_circuit", "level_error", "error_terms",
            "line_wavelengths_nm", "STABLE_BAND_K_RANGE", "array_namespace"]
 
 #: The transmitter's EO phase sections, in the order of the defect samples: three push-pull IMs
@@ -242,7 +244,9 @@ def adaptable_circuit(section_failed, im_visibility_dB):
     * otherwise the chip cannot run SNS-TF-QKD.
 
     Returns ``executable`` (bool), ``gate_visibility_dB`` (the not-sending extinction of the chip as it
-    runs; nan if not executable), ``degraded`` (executable with failed sections), ``n_failed``.
+    runs; nan if not executable), ``gate_im`` (index 0-2 of the levels-and-gate IM, the one whose DAC sets
+    the decoy and signal levels; meaningful where executable), ``degraded`` (executable with failed
+    sections), ``n_failed``.
     """
     xp = array_namespace(section_failed, im_visibility_dB)
     f = xp.asarray(section_failed, dtype=bool)
@@ -268,8 +272,23 @@ def adaptable_circuit(section_failed, im_visibility_dB):
     designed = used.all(-1)  # all three IMs in their designed roles: IM III gates
     best_two = xp.max(xp.where(used, v, -np.inf), axis=-1)
     gate = xp.where(designed, v[..., 2], best_two)
-    return {"executable": executable, "gate_visibility_dB": xp.where(executable, gate, np.nan),
+    gate_im = xp.where(designed, 2, xp.argmax(xp.where(used, v, -np.inf), axis=-1))
+    return {"executable": executable, "gate_visibility_dB": xp.where(executable, gate, np.nan), "gate_im": gate_im,
             "degraded": executable & f.any(-1), "n_failed": f.sum(-1)}
+
+
+def level_error(im_intensity_error_rel, gate_im, executable):
+    """Relative error of the intensity levels a chip sends: the DAC error of its levels-and-gate IM
+    (``circuits.devices.IM_DAC``: the worst level's change over half an LSB of its bias), from the chip's
+    per-IM errors (..., 3) at :func:`adaptable_circuit`'s ``gate_im``, or one error per chip (...,). An IM
+    driven on arm b (arm a failed) is given arm a's error (the same IM, within the arms' EO spread). Not
+    executable or a level the IM cannot reach (nan): 0 (such a chip sends no key)."""
+    xp = array_namespace(im_intensity_error_rel, gate_im)
+    e = xp.asarray(im_intensity_error_rel, dtype=float)
+    g = xp.asarray(gate_im)
+    if e.ndim == g.ndim + 1:
+        e = xp.take_along_axis(e, g[..., None].astype(int), axis=-1)[..., 0]
+    return xp.where(xp.asarray(executable, bool) & xp.isfinite(e), e, 0.0)
 
 
 # ----------------------------------------------------------------------------- error budget

@@ -93,11 +93,16 @@ class NetworkParams(Frozen):
 SERVER_KEYS = ("q_intrinsic", "q_coupling", "fsr_GHz", "D2_over_2pi_kHz", "n_g", "backscatter_gamma_norm",
                "gamma_per_W_per_m", "resonance_wl_nm")
 #: Client-die arrays the chain reads: :class:`TransmitterMetrics` names, ``im_visibility_dB`` per IM
-#: (trailing axis of 3), ``section_failed`` per EO section (trailing axis of 7, ``chain.SECTIONS``).
-CLIENT_KEYS = ("im_visibility_dB", "section_failed", "pm_phase_error_rad", "bragg_nm", "dbr_tuning_range_nm",
-               "dbr_tec_window_nm", "mode_spacing_nm", "k_c_per_s", "alpha_H", "free_running_linewidth_Hz",
-               "output_power_mW", "chip_coupling_loss_dB")
+#: (trailing axis of 3), ``section_failed`` per EO section (trailing axis of 7, ``chain.SECTIONS``),
+#: ``im_intensity_error_rel`` per IM (trailing axis of 3) or per chip (the DAC error of the intensity levels,
+#: ``circuits.devices.IM_DAC``).
+CLIENT_KEYS = ("im_visibility_dB", "section_failed", "pm_phase_error_rad", "im_intensity_error_rel", "bragg_nm",
+               "dbr_tuning_range_nm", "dbr_tec_window_nm", "mode_spacing_nm", "k_c_per_s", "alpha_H",
+               "free_running_linewidth_Hz", "output_power_mW", "chip_coupling_loss_dB")
 
+
+#: Largest intensity fluctuation passed to the decoy analysis (``SNSProtocol.intensity_fluctuation`` < 0.5).
+MAX_INTENSITY_FLUCTUATION = 0.45
 
 #: Optional server-die geometry the comb model uses for its thermorefractive floor and heater (fabricated
 #: ring width and film thickness; the 2.8 um x 100 nm reference when absent).
@@ -114,10 +119,12 @@ def client_arrays(txs) -> dict[str, np.ndarray]:
     """Arrays (shape (n,), (n, 3), (n, 7)) of :data:`CLIENT_KEYS` from :class:`TransmitterMetrics`.
 
     A chip given as one metrics object has three identical IMs; a chip that is not ``working`` (zero
-    V_pi or visibility, the article's failure marker) has every EO section failed."""
+    V_pi or visibility, the article's failure marker) has every EO section failed. A metrics object without
+    ``im_intensity_error_rel`` (the IM's DAC intensity error) sends its levels exactly (0)."""
     txs = [txs] if isinstance(txs, TransmitterMetrics) else list(txs)
-    out = {k: np.array([getattr(t, k) for t in txs], dtype=float)
-           for k in CLIENT_KEYS if k not in ("im_visibility_dB", "section_failed", "k_c_per_s")}
+    own = ("im_visibility_dB", "section_failed", "k_c_per_s", "im_intensity_error_rel")
+    out = {k: np.array([getattr(t, k) for t in txs], dtype=float) for k in CLIENT_KEYS if k not in own}
+    out["im_intensity_error_rel"] = np.array([float(getattr(t, "im_intensity_error_rel", 0.0)) for t in txs])
     out["k_c_per_s"] = np.array([t.mirror_rate_per_s for t in txs])
     out["im_visibility_dB"] = np.repeat(np.array([t.im_visibility_dB for t in txs], dtype=float)[:, None], 3, axis=1)
     out["section_failed"] = np.repeat(np.array([not t.working for t in txs])[:, None], 7, axis=1)
@@ -161,7 +168,10 @@ def pair_chain(srv: dict, comb: dict, cl: dict, params: "NetworkParams", pairs, 
 
     ``srv``/``comb``: server arrays and their :func:`_comb` (N, ...); ``cl``: client arrays (N, 2 n_pairs, ...);
     ``server_ok`` (N,) or None (then every server counts as working). Returns ``a``/``b`` (each side's
-    ``setpoint``, ``circuit``, ``lock``, ``locked``, ``pm_err``), ``locked``, ``linewidth_Hz``, ``terms``
+    ``setpoint``, ``circuit``, ``lock``, ``locked``, ``pm_err``, ``level_err``: the DAC error of its intensity
+    levels, :func:`chain.level_error`), ``intensity_fluctuation`` ((N, n_pairs): the larger of the two, the
+    relative bound of the pair's decoy analysis: its realised intensities are not known better than the
+    DAC resolution), ``locked``, ``linewidth_Hz``, ``terms``
     (e_d by cause, (N, n_pairs)), ``eta`` (arm transmittance, 0 where not locked), ``eta_arm`` (n_pairs,: the
     arm transmittance of a locked pair), ``plob_per_pulse`` (n_pairs,), ``p_noise`` (n_pairs,),
     ``noise_budget``, ``line_power_mW``, ``line_nm``, ``distance_km``."""
@@ -197,7 +207,8 @@ def pair_chain(srv: dict, comb: dict, cl: dict, params: "NetworkParams", pairs, 
             demux_loss_dB=inj.demux_loss_dB, relaxation_frequency_GHz=inj.relaxation_frequency_GHz,
             setpoint_error_MHz=inj.setpoint_error_MHz, distribution_excess_Hz=inj.distribution_excess_Hz)
         locked = lock["in_range"] & sp["reach_tec"] & circ["executable"] & s_ok[:, None]
-        side[name] = {"setpoint": sp, "circuit": circ, "lock": lock, "locked": locked, "pm_err": c["pm_phase_error_rad"]}
+        side[name] = {"setpoint": sp, "circuit": circ, "lock": lock, "locked": locked, "pm_err": c["pm_phase_error_rad"],
+                      "level_err": chain.level_error(c["im_intensity_error_rel"], circ["gate_im"], circ["executable"])}
     a, b = side["a"], side["b"]
     locked = a["locked"] & b["locked"]
     lw = xp.maximum(a["lock"]["linewidth_Hz"], b["lock"]["linewidth_Hz"])
@@ -219,7 +230,10 @@ def pair_chain(srv: dict, comb: dict, cl: dict, params: "NetworkParams", pairs, 
     eta_arm = common * 10 ** (-lk.loss_dB_per_km * dist / 2 / 10)  # (n_pairs,): each arm of a locked pair
     eta = xp.where(locked, eta_arm, 0.0)
     plob = plob_bound(fibre_transmittance(np.maximum(dist, 1e-3), lk.loss_dB_per_km))
+    # the engine's worst-case bounds hold for delta < 0.5; a chip that cannot send key has level_err 0
+    fluct = xp.clip(xp.maximum(a["level_err"], b["level_err"]), 0.0, MAX_INTENSITY_FLUCTUATION)
     return {"a": a, "b": b, "locked": locked, "linewidth_Hz": lw, "terms": terms, "eta": eta, "eta_arm": eta_arm,
+            "intensity_fluctuation": fluct,
             "plob_per_pulse": np.asarray(plob, dtype=float), "p_noise": p_noise,
             "noise_budget": dict(enumerate(budgets)), "line_power_mW": line_mw, "line_nm": line_nm, "distance_km": dist}
 
@@ -234,9 +248,22 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
     every pair of every network (use it for a single design, then pass the result back for its dies).
     Returns ``{"pairs": {name: (N, n_pairs) arrays}, "comb": {name: (N, ...) arrays},
     "protocols": [SNSProtocol per slot]}``. ``e_d_scale`` multiplies every pair's e_d (sensitivity studies).
+
+    Intensity errors: each pair's decoy analysis uses the worst-case bound ``intensity_fluctuation`` = the
+    protocol's own bound plus the larger of the two chips' DAC level errors (``pair_chain``; the realised
+    intensities are not known better than the IM driver's resolution), per pair. ``protocols=None``
+    optimises at the largest such bound of the working pairs and evaluates each pair at its own; the
+    returned protocols carry the protocol's own bound only (the dies' errors are added per pair). Discrete
+    phase randomisation (``phase_slices``) with a DAC error is refused (the engine does not combine them).
     """
     from .optimize import optimize_protocol, protocol_at
-    from .snstf import key_rate_detailed
+    from .snstf import (
+        _check_channel,
+        _run,
+        protocol_params,
+        replace,
+        security_parameters,
+    )
 
     pairs = params.pairs
     if distance_km is not None:
@@ -265,11 +292,30 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
     p_noise = np.broadcast_to(ch["p_noise"], (n_net, n_p)).copy()
     e_d = np.minimum(e_d_scale * combine_error_arrays(terms), 0.499)
     eta = ch["eta"]
+    # the IM's DAC intensity error of the pair (worst case of its two chips) adds to the protocol's own bound
+    dac = np.asarray(ch["intensity_fluctuation"], dtype=float)
+    for pr in [params.protocol] if protocols is None else protocols:
+        if pr.phase_slices is not None and np.any(dac > 0):
+            raise InputError(f"protocol phase_slices = {pr.phase_slices} cannot be combined with the IM's DAC "
+                             "intensity error (intensity fluctuation up to "
+                             f"{float(dac.max()):.2g}, circuits.devices.IM_DAC); use continuous phase randomisation")
+
+    def fluct(pr, d):
+        return np.minimum(pr.intensity_fluctuation + d, MAX_INTENSITY_FLUCTUATION)
+
+    _check_channel(eta, eta, p_noise, e_d)
     if protocols is None:
-        res, prm = optimize_protocol(eta, eta, p_noise, e_d, params.protocol)
-        protocols = [protocol_at({k: v[0] for k, v in prm.items()}, j, params.protocol) for j in range(n_p)]
-        kr, qx, qz = res.key_rate, res.qber_x, res.qber_z
-        eps = np.broadcast_to(np.asarray(res.epsilon_total, dtype=float), kr.shape)
+        # optimised at the largest fluctuation of the working pairs (the optimum moves by O(delta^2)), the rate
+        # evaluated at each pair's own; the returned protocols carry the protocol's own bound only
+        base = params.protocol
+        d_opt = float(np.max(np.where(ch["locked"], dac, 0.0), initial=0.0))
+        opt_base = replace(base, intensity_fluctuation=float(fluct(base, d_opt)))
+        _, prm = optimize_protocol(eta, eta, p_noise, e_d, opt_base)
+        protocols = [protocol_at({k: v[0] for k, v in prm.items()}, j, base) for j in range(n_p)]
+        r = _run(eta, eta, p_noise, e_d, base, params={**protocol_params(base), **prm,
+                                                       "intensity_fluctuation": fluct(base, dac)})
+        kr, qx, qz = np.asarray(r.key_rate), np.asarray(r.qber_x), np.asarray(r.qber_z)
+        eps = np.broadcast_to(np.asarray(r.epsilon_total, dtype=float), kr.shape)
         proto_arrays = prm
     else:
         if len(protocols) != n_p:
@@ -278,21 +324,16 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
         structure = {(pr.mu_vac > 0, pr.phase_slices is not None) for pr in protocols}
         if len(structure) == 1:
             # every slot at its own protocol in one engine call (the protocol values broadcast over the slots)
-            from .snstf import (
-                _check_channel,
-                _run,
-                protocol_params,
-                security_parameters,
-            )
-
-            _check_channel(eta, eta, p_noise, e_d)
             pv = [protocol_params(pr) for pr in protocols]
-            r = _run(eta, eta, p_noise, e_d, protocols[0], params={k: np.array([float(d[k]) for d in pv]) for k in pv[0]})
+            prm = {k: np.array([float(d[k]) for d in pv]) for k in pv[0]}
+            prm["intensity_fluctuation"] = np.stack([fluct(pr, dac[:, j]) for j, pr in enumerate(protocols)], axis=1)
+            r = _run(eta, eta, p_noise, e_d, protocols[0], params=prm)
             kr, qx, qz = np.asarray(r.key_rate), np.asarray(r.qber_x), np.asarray(r.qber_z)
             eps = np.broadcast_to(np.array([security_parameters(pr)["epsilon_total"] for pr in protocols]), kr.shape)
         else:
             for j, pr in enumerate(protocols):
-                r = key_rate_detailed(eta[:, j], eta[:, j], p_noise[:, j], e_d[:, j], pr)
+                r = _run(eta[:, j], eta[:, j], p_noise[:, j], e_d[:, j], pr,
+                         params={**protocol_params(pr), "intensity_fluctuation": fluct(pr, dac[:, j])})
                 kr[:, j], qx[:, j], qz[:, j], eps[:, j] = r.key_rate, r.qber_x, r.qber_z, r.epsilon_total
         proto_arrays = {k: np.broadcast_to(np.array([getattr(pr, k) for pr in protocols]), (n_net, n_p))
                         for k in ("mu_z", "epsilon", "mu_1", "mu_2", "p_z", "p_0", "p_1")}
@@ -316,6 +357,8 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
         "locking_range_red_Hz": a["lock"]["locking_range_red_Hz"], "locking_range_blue_Hz": a["lock"]["locking_range_blue_Hz"],
         "linewidth_Hz": lw, "comb_line_power_mW": line_mw, "line_wavelength_nm": line_nm,
         "e_d": e_d, **{f"e_d_{k}": v for k, v in terms.items()}, "p_noise": p_noise,
+        "im_intensity_error_a": a["level_err"], "im_intensity_error_b": b["level_err"],
+        "intensity_fluctuation": np.stack([fluct(pr, dac[:, j]) for j, pr in enumerate(protocols)], axis=1),
         "qber_x": qx, "qber_z": qz, "key_rate_per_pulse": kr, "epsilon_total": eps,
         "plob_per_pulse": np.broadcast_to(plob, (n_net, n_p)), "ratio_to_plob": kr / plob,
         **{f"protocol_{k}": v for k, v in proto_arrays.items()},
@@ -407,6 +450,7 @@ def evaluate_network(
             "executable": [bool(g["executable_a"]), bool(g["executable_b"])],
             "linewidth_Hz": float(g["linewidth_Hz"]),
             "e_d": float(g["e_d"]),
+            "intensity_fluctuation": float(g["intensity_fluctuation"]),
             "e_d_budget": {k: float(g[f"e_d_{k}"]) for k in res["e_d_terms"]},
             "p_noise": float(g["p_noise"]),
             "noise_budget": res["noise_budget"][j],

@@ -47,9 +47,9 @@ SECTION_INSTANCES = {
 }
 #: The transmitter metrics a client die needs (the evaluator computes only these).
 CLIENT_METRICS = ("vpi_V", "im_visibility_dB", "im_insertion_loss_dB", "im_chirp_rad", "pm_max_phase_rad",
-                  "pm_phase_error_rad", "dbr_tuning_range_nm", "dbr_tec_window_nm", "bragg_nm", "mode_spacing_nm",
-                  "k_c_per_s", "free_running_linewidth_Hz", "reachable_line_count", "target_lines_reachable",
-                  "voa_attenuation_dB")
+                  "pm_phase_error_rad", "im_intensity_error_rel", "dbr_tuning_range_nm", "dbr_tec_window_nm",
+                  "bragg_nm", "mode_spacing_nm", "k_c_per_s", "free_running_linewidth_Hz", "reachable_line_count",
+                  "target_lines_reachable", "voa_attenuation_dB")
 #: EO-coefficient instance of arm b of IM I, II, III (driven when arm a failed).
 ARM_B_EO_INSTANCES = (1, 3, 5)
 
@@ -158,6 +158,7 @@ def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.nd
     chain_in = {
         "im_visibility_dB": vis, "section_failed": failed | np.c_[np.zeros((n, 6), bool), ~pm_usable],
         "pm_phase_error_rad": np.nan_to_num(pm["pm_phase_error_rad"], nan=0.0),
+        "im_intensity_error_rel": m["im_intensity_error_rel"][:, :3],  # per IM on arm a (DAC level error)
         "bragg_nm": pm["bragg_nm"], "dbr_tuning_range_nm": pm["dbr_tuning_range_nm"],
         "dbr_tec_window_nm": pm["dbr_tec_window_nm"], "mode_spacing_nm": pm["mode_spacing_nm"],
         "k_c_per_s": pm["k_c_per_s"], "free_running_linewidth_Hz": pm["free_running_linewidth_Hz"],
