@@ -112,6 +112,9 @@ class TransmitterMetrics(Frozen):
     dbr_tec_window_nm: float = 2.796
     k_c_per_s: float | None = None  # None: 2 pi x coupling_rate_GHz
     pm_phase_error_rad: float = 1.0e-3  # DAC quantisation of the PM's four encoding phases (12 bit, 0-10 V)
+    #: relative error of the decoy/signal levels set by the IM driver's DAC (``circuits.devices.IM_DAC``; the
+    #: built-in design's value), the pair's intensity fluctuation in the decoy analysis; 0: exact levels
+    im_intensity_error_rel: float = 5.3e-3
 
     def __init__(self, **data):
         super().__init__(**data)
@@ -132,6 +135,7 @@ class TransmitterMetrics(Frozen):
         if self.k_c_per_s is not None:
             check_range("k_c_per_s", self.k_c_per_s, 1e8, 1e13, "1/s")
         check_range("pm_phase_error_rad", self.pm_phase_error_rad, 0.0, math.pi, "rad")
+        check_range("im_intensity_error_rel", self.im_intensity_error_rel, 0.0, 0.45)
 
     @property
     def mirror_rate_per_s(self) -> float:
@@ -154,7 +158,7 @@ class TransmitterMetrics(Frozen):
         for k in ("vpi_V", "im_visibility_dB", "im_insertion_loss_dB", "pm_insertion_loss_dB",
                   "dbr_tuning_range_nm", "alpha_H", "coupling_rate_GHz", "free_running_linewidth_Hz",
                   "output_power_mW", "chip_coupling_loss_dB", "bragg_nm", "mode_spacing_nm", "dbr_tec_window_nm",
-                  "k_c_per_s", "pm_phase_error_rad"):
+                  "k_c_per_s", "pm_phase_error_rad", "im_intensity_error_rel"):
             if k in data and data[k] is not None:
                 out[k] = float(data[k])
         if data.get("linewidth_free_MHz") is not None and "free_running_linewidth_Hz" not in out:

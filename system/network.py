@@ -119,12 +119,11 @@ def client_arrays(txs) -> dict[str, np.ndarray]:
     """Arrays (shape (n,), (n, 3), (n, 7)) of :data:`CLIENT_KEYS` from :class:`TransmitterMetrics`.
 
     A chip given as one metrics object has three identical IMs; a chip that is not ``working`` (zero
-    V_pi or visibility, the article's failure marker) has every EO section failed. A metrics object without
-    ``im_intensity_error_rel`` (the IM's DAC intensity error) sends its levels exactly (0)."""
+    V_pi or visibility, the article's failure marker) has every EO section failed."""
     txs = [txs] if isinstance(txs, TransmitterMetrics) else list(txs)
     own = ("im_visibility_dB", "section_failed", "k_c_per_s", "im_intensity_error_rel")
     out = {k: np.array([getattr(t, k) for t in txs], dtype=float) for k in CLIENT_KEYS if k not in own}
-    out["im_intensity_error_rel"] = np.array([float(getattr(t, "im_intensity_error_rel", 0.0)) for t in txs])
+    out["im_intensity_error_rel"] = np.array([t.im_intensity_error_rel for t in txs], dtype=float)
     out["k_c_per_s"] = np.array([t.mirror_rate_per_s for t in txs])
     out["im_visibility_dB"] = np.repeat(np.array([t.im_visibility_dB for t in txs], dtype=float)[:, None], 3, axis=1)
     out["section_failed"] = np.repeat(np.array([not t.working for t in txs])[:, None], 7, axis=1)

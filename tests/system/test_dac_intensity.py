@@ -241,3 +241,25 @@ def test_levels_match_the_designs_protocols():
         assert p["mu_1"] / top == pytest.approx(lo_lv, rel=0.1)
         assert min(p["mu_z"], p["mu_2"]) / top == pytest.approx(hi_lv, rel=0.1)
     assert np.all(np.asarray(ref["client"]["im_intensity_error_rel"]) > 1e-3)
+
+
+def test_single_design_path_carries_the_dies_dac_error_and_cavity_linewidth():
+    """``qchipnet network`` (transmitter report -> TransmitterMetrics -> network chain) takes the design's own
+    IM level error and free-running linewidth, the numbers the Monte Carlo's evaluator gives its dies: the
+    built-in defaults for the built-in design, the evaluated ones for another (short cavity, short PM)."""
+    from qchipnet.circuits import devices as dv
+    from qchipnet.circuits.transmitter import transmitter_report
+    from qchipnet.design import default_design
+    from qchipnet.system.devices import TransmitterMetrics
+    from qchipnet.system.network import client_arrays
+
+    tx = default_design().transmitter.model_dump()
+    t0 = TransmitterMetrics.from_json(transmitter_report(tx, chip_paths=False))
+    assert t0.im_intensity_error_rel == pytest.approx(TransmitterMetrics().im_intensity_error_rel, rel=0.01)
+    alt = {**tx, "pm_length_um": 1900.0, "dbr_rear_length_um": 150.0, "dbr_gain_length_um": 250.0}
+    m = {k: float(np.asarray(v).reshape(-1)[0]) for k, v in dv.transmitter_metrics(alt).items() if k != "reachable"}
+    t1 = TransmitterMetrics.from_json(transmitter_report(alt, chip_paths=False))
+    assert t1.im_intensity_error_rel == pytest.approx(m["im_intensity_error_rel"], rel=1e-12)
+    assert t1.free_running_linewidth_Hz == pytest.approx(m["free_running_linewidth_Hz"], rel=1e-12)
+    assert t1.free_running_linewidth_Hz != pytest.approx(t0.free_running_linewidth_Hz, rel=0.05)
+    assert client_arrays(t1)["im_intensity_error_rel"][0] == t1.im_intensity_error_rel
