@@ -50,6 +50,11 @@ CLIENT_METRICS = ("vpi_V", "im_visibility_dB", "im_insertion_loss_dB", "im_chirp
                   "pm_phase_error_rad", "im_intensity_error_rel", "dbr_tuning_range_nm", "dbr_tec_window_nm",
                   "bragg_nm", "mode_spacing_nm", "k_c_per_s", "free_running_linewidth_Hz", "reachable_line_count",
                   "target_lines_reachable", "voa_attenuation_dB")
+#: The metrics of the three IM rows (evaluated apart from the PM row: the IM's null/peak search and DAC levels are
+#: most of the transmitter's cost, and the PM row needs none of them).
+IM_ROW_METRICS = ("vpi_V", "im_visibility_dB", "im_insertion_loss_dB", "im_chirp_rad", "im_intensity_error_rel")
+#: The metrics of the PM row and the die (laser, VOA).
+PM_ROW_METRICS = tuple(k for k in CLIENT_METRICS if k not in IM_ROW_METRICS or k == "vpi_V")
 #: EO-coefficient instance of arm b of IM I, II, III (driven when arm a failed).
 ARM_B_EO_INSTANCES = (1, 3, 5)
 
@@ -115,12 +120,16 @@ def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.nd
 
     off, clipped = dv.domain_clip("inp", tx, rows(SECTION_INSTANCES), process)
     off = {k: (v if k in SECTION_INSTANCES else v[:, 0]) for k, v in off.items()}
-    m = {k: np.asarray(v, dtype=float)
-         for k, v in dv.transmitter_metrics(tx, off, process=process, sections=4, keys=CLIENT_METRICS).items()}
+    # the three IM rows (sections of each die) and the PM row with the die-level metrics, in two programs
+    m = {k: np.asarray(v, dtype=float) for k, v in dv.transmitter_metrics(
+        tx, {k: (v[:, :3] if k in SECTION_INSTANCES else v) for k, v in off.items()}, process=process, sections=3,
+        keys=IM_ROW_METRICS).items()}
+    pm = {k: np.asarray(v, dtype=float) for k, v in dv.transmitter_metrics(
+        tx, {k: (v[:, 3] if k in SECTION_INSTANCES else v) for k, v in off.items()}, process=process,
+        keys=PM_ROW_METRICS).items()}
     failed = defects.get("pm_failure_devices")
     failed = np.zeros((n, 7), bool) if failed is None else np.asarray(failed, dtype=bool).reshape(n, 7)
-    pm = {k: v[:, 3] for k, v in m.items()}
-    vis_a = m["im_visibility_dB"][:, :3]
+    vis_a = m["im_visibility_dB"]
     vis = np.stack([vis_a, vis_a], axis=-1)  # (n, 3, 2): the IM driven on arm a / on arm b
     # arm b is driven only where arm a failed: evaluate those IMs with arm b's EO coefficient
     need = failed[:, 0:6:2] & ~failed[:, 1:6:2]
@@ -138,13 +147,15 @@ def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.nd
                                      np.asarray(x["core"])[:, None], np.asarray(x["etch"])[:, None],
                                      np.asarray(x["bg"])[:, None],
                                      np.exp(process["eo_coefficient_ln"].nominal + eo_b)))
-    vpi_arms = np.stack([m["vpi_V"][:, :3], vpi_b], axis=-1).reshape(n, 6)
+    vpi_arms = np.stack([m["vpi_V"], vpi_b], axis=-1).reshape(n, 6)
     pm_usable = pm["pm_max_phase_rad"] >= 1.5 * np.pi
     circ = chain.adaptable_circuit(failed | np.c_[np.zeros((n, 6), bool), ~pm_usable], vis)
     out = {
         # the chip as the article characterises it: the PM and the three IMs driven on arm a
         "vpi_V": pm["vpi_V"], "im_visibility_dB": vis[:, 2, 0], "im_visibility_min_dB": vis[:, :, 0].min(axis=1),
         "im_insertion_loss_dB": m["im_insertion_loss_dB"][:, 2], "im_chirp_rad": m["im_chirp_rad"][:, 2],
+        # the DAC level error of the IM that sets the chip's levels as it runs (0 if it cannot run)
+        "im_intensity_error_rel": chain.level_error(m["im_intensity_error_rel"], circ["gate_im"], circ["executable"]),
         "pm_max_phase_rad": pm["pm_max_phase_rad"], "pm_phase_error_rad": pm["pm_phase_error_rad"],
         "dbr_tuning_range_nm": pm["dbr_tuning_range_nm"], "dbr_tec_window_nm": pm["dbr_tec_window_nm"],
         "bragg_nm": pm["bragg_nm"], "mode_spacing_nm": pm["mode_spacing_nm"], "k_c_per_s": pm["k_c_per_s"],
@@ -158,7 +169,7 @@ def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.nd
     chain_in = {
         "im_visibility_dB": vis, "section_failed": failed | np.c_[np.zeros((n, 6), bool), ~pm_usable],
         "pm_phase_error_rad": np.nan_to_num(pm["pm_phase_error_rad"], nan=0.0),
-        "im_intensity_error_rel": m["im_intensity_error_rel"][:, :3],  # per IM on arm a (DAC level error)
+        "im_intensity_error_rel": m["im_intensity_error_rel"],  # per IM on arm a (DAC level error)
         "bragg_nm": pm["bragg_nm"], "dbr_tuning_range_nm": pm["dbr_tuning_range_nm"],
         "dbr_tec_window_nm": pm["dbr_tec_window_nm"], "mode_spacing_nm": pm["mode_spacing_nm"],
         "k_c_per_s": pm["k_c_per_s"], "free_running_linewidth_Hz": pm["free_running_linewidth_Hz"],
@@ -371,7 +382,8 @@ EVALUATORS = {"inp": evaluate_inp, "sin": evaluate_sin, "pair": evaluate_pair}
 #: spec naming anything else is refused before a study computes anything.
 PLATFORM_METRICS = {
     "inp": ("bragg_nm", "chip_degraded", "chip_executable", "dbr_reach_current_only", "dbr_tec_window_nm",
-            "dbr_tuning_range_nm", "gate_visibility_dB", "im_chirp_rad", "im_insertion_loss_dB", "im_visibility_dB",
+            "dbr_tuning_range_nm", "gate_visibility_dB", "im_chirp_rad", "im_insertion_loss_dB", "im_intensity_error_rel",
+            "im_visibility_dB",
             "im_visibility_min_dB", "injection_ratio_dB", "k_c_per_s", "key_rate_per_pulse", "lock_margin", "locked",
             "mode_spacing_nm", "n_failed_modulators", "pm_max_phase_rad", "pm_phase_error_rad", "qber_x",
             "ratio_to_plob", "reachable_line_count", "table_clipped", "target_lines_reachable", "tec_offset_K",
