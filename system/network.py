@@ -251,8 +251,8 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
     Intensity errors: each pair's decoy analysis uses the worst-case bound ``intensity_fluctuation`` = the
     protocol's own bound plus the larger of the two chips' DAC level errors (``pair_chain``; the realised
     intensities are not known better than the IM driver's resolution), per pair. ``protocols=None``
-    optimises at the largest such bound of the working pairs and evaluates each pair at its own; the
-    returned protocols carry the protocol's own bound only (the dies' errors are added per pair). Discrete
+    optimises every pair at its own bound; the returned protocols carry the protocol's own bound only (the
+    dies' errors are added per pair). Discrete
     phase randomisation (``phase_slices``) with a DAC error is refused (the engine does not combine them).
     """
     from .optimize import optimize_protocol, protocol_at
@@ -260,7 +260,6 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
         _check_channel,
         _run,
         protocol_params,
-        replace,
         security_parameters,
     )
 
@@ -304,15 +303,10 @@ def network_batch(server: dict, clients: dict, params: "NetworkParams", *, proto
 
     _check_channel(eta, eta, p_noise, e_d)
     if protocols is None:
-        # optimised at the largest fluctuation of the working pairs (the optimum moves by O(delta^2)), the rate
-        # evaluated at each pair's own; the returned protocols carry the protocol's own bound only
+        # every pair optimised at its own fluctuation; the returned protocols carry the protocol's own bound only
         base = params.protocol
-        d_opt = float(np.max(np.where(ch["locked"], dac, 0.0), initial=0.0))
-        opt_base = replace(base, intensity_fluctuation=float(fluct(base, d_opt)))
-        _, prm = optimize_protocol(eta, eta, p_noise, e_d, opt_base)
+        r, prm = optimize_protocol(eta, eta, p_noise, e_d, base, intensity_fluctuation=fluct(base, dac))
         protocols = [protocol_at({k: v[0] for k, v in prm.items()}, j, base) for j in range(n_p)]
-        r = _run(eta, eta, p_noise, e_d, base, params={**protocol_params(base), **prm,
-                                                       "intensity_fluctuation": fluct(base, dac)})
         kr, qx, qz = np.asarray(r.key_rate), np.asarray(r.qber_x), np.asarray(r.qber_z)
         eps = np.broadcast_to(np.asarray(r.epsilon_total, dtype=float), kr.shape)
         proto_arrays = prm

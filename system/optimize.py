@@ -25,6 +25,7 @@ import math
 import numpy as np
 from scipy.optimize import minimize
 
+from ..validate import check_range
 from .snstf import (
     KeyRateResult,
     SNSProtocol,
@@ -132,18 +133,24 @@ def _fixed(base: SNSProtocol) -> dict:
 
 
 def optimize_protocol(eta_a, eta_b, p_dark, e_d, base: SNSProtocol | None = None, *, n_sweeps: int = 9,
-                      n_stencil: int = 7):
+                      n_stencil: int = 7, intensity_fluctuation=None):
     """Optimised protocol per channel element.
 
     Returns ``(result, params)``: ``result`` is the :class:`~.snstf.KeyRateResult` at the optimum
     (arrays of the broadcast channel shape) and ``params`` a dict of arrays for
     :data:`OPTIMIZED_FIELDS` (use :func:`protocol_at` to get one :class:`SNSProtocol`).
-    Non-optimised fields (phase slice, f, N, epsilons, AOPP, source) come from ``base``.
+    Non-optimised fields (phase slice, f, N, epsilons, AOPP, source) come from ``base``;
+    ``intensity_fluctuation`` (optional, broadcast with the channel: e.g. each pair's DAC level error)
+    replaces ``base.intensity_fluctuation`` element by element.
     """
     jnp = _jnp()
     base = base or SNSProtocol()
     _check_channel(eta_a, eta_b, p_dark, e_d)
-    shape = np.broadcast_shapes(*(np.shape(v) for v in (eta_a, eta_b, p_dark, e_d)))
+    arrays = (eta_a, eta_b, p_dark, e_d)
+    if intensity_fluctuation is not None:
+        check_range("intensity_fluctuation", intensity_fluctuation, 0.0, 0.5, hi_open=True)
+        arrays += (intensity_fluctuation,)
+    shape = np.broadcast_shapes(*(np.shape(v) for v in arrays))
     size = int(np.prod(shape)) if shape else 1
     m = _bucket(size, 64)  # the search evaluates m x n_stencil points per step
 
@@ -153,11 +160,15 @@ def optimize_protocol(eta_a, eta_b, p_dark, e_d, base: SNSProtocol | None = None
 
     ea, eb, pd, ed = (flat(v) for v in (eta_a, eta_b, p_dark, e_d))
     fixed = {k: jnp.asarray(float(v)) for k, v in _fixed(base).items()}
+    if intensity_fluctuation is not None:  # per element: a column against the search's candidates
+        fixed["intensity_fluctuation"] = flat(intensity_fluctuation)[:, None]
     starts = jnp.asarray(np.stack([_to_u(s) for s in _start_points(base)]))
     u, _ = _search_compiled(n_sweeps, n_stencil, bool(base.mu_vac > 0), base.phase_slices is not None)(
         ea, eb, pd, ed, fixed, starts)
     q = {k: np.asarray(v)[:size] for k, v in _from_u(u, fixed["mu_vac"]).items()}
     params = {**protocol_params(base), **q}
+    if intensity_fluctuation is not None:
+        params["intensity_fluctuation"] = np.broadcast_to(np.asarray(intensity_fluctuation, float), shape).reshape(-1)
     flat_ch = [np.broadcast_to(np.asarray(v, float), shape).reshape(-1) for v in (eta_a, eta_b, p_dark, e_d)]
     res = _run(*flat_ch, base, params)
     res = KeyRateResult(*(None if v is None else np.reshape(v, shape) for v in res))

@@ -263,3 +263,19 @@ def test_single_design_path_carries_the_dies_dac_error_and_cavity_linewidth():
     assert t1.free_running_linewidth_Hz == pytest.approx(m["free_running_linewidth_Hz"], rel=1e-12)
     assert t1.free_running_linewidth_Hz != pytest.approx(t0.free_running_linewidth_Hz, rel=0.05)
     assert client_arrays(t1)["im_intensity_error_rel"][0] == t1.im_intensity_error_rel
+
+
+def test_protocol_optimised_at_each_pairs_own_fluctuation():
+    """``optimize_protocol(..., intensity_fluctuation=array)`` is, element by element, the optimum at that
+    element's fluctuation (a protocol whose own bound is that value), and a larger fluctuation never helps."""
+    from qchipnet.system.optimize import optimize_protocol
+    from qchipnet.system.snstf import SNSProtocol, replace
+
+    eta = np.full(3, 0.7 * 10 ** (-0.2 - 0.16 * 185 / 10))
+    pd, ed, d = np.full(3, 1e-8), np.full(3, 0.05), np.array([0.0, 0.005, 0.02])
+    res, _ = optimize_protocol(eta, eta, pd, ed, intensity_fluctuation=d)
+    for i in range(3):
+        one, _ = optimize_protocol(eta[i:i + 1], eta[i:i + 1], pd[i:i + 1], ed[i:i + 1],
+                                   replace(SNSProtocol(), intensity_fluctuation=float(d[i])))
+        assert res.key_rate[i] == pytest.approx(one.key_rate[0], rel=1e-9)
+    assert np.all(np.diff(res.key_rate) < 0)
