@@ -11,15 +11,16 @@ over dies); see :mod:`qchipnet.wafer.evaluate`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import math
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,8 @@ from .specs import Spec, load_spec, wilson_interval
 from .store import RunStore
 from .variation import sample_wafer
 
-__all__ = ["DASK_CONNECT_TIMEOUT_S", "STUDY_PLATFORMS", "StudyConfig", "check_workers", "evaluate_chunk", "max_workers",
-           "run_study", "summarise"]
+__all__ = ["DASK_CONNECT_TIMEOUT_S", "STUDY_PLATFORMS", "WORKER_ENV", "StudyConfig", "check_workers", "evaluate_chunk",
+           "max_workers", "run_chunks", "run_mode", "run_study", "summarise"]
 
 STUDY_PLATFORMS = ("inp", "sin", "pair")
 #: Fault injection for the resume tests: the process SIGKILLs itself after this many chunks.
@@ -274,48 +275,74 @@ def run_study(cfg: StudyConfig, out_dir: str | Path, resume: bool = False, worke
     ``scheduler`` connects to an existing (trusted: Dask exchanges pickles) Dask scheduler, failing in
     one line within :data:`DASK_CONNECT_TIMEOUT_S` when it cannot. Otherwise chunks run in this process.
     """
+    mode = run_mode(resume, overwrite)
+    check_workers(workers, scheduler)
+    store = RunStore(out_dir)
+    t0 = time.perf_counter()
+
+    def finish(computed_now: int) -> dict:
+        dies = store.read_all(cfg.n_chunks)
+        summary = summarise(cfg, dies, time.perf_counter() - t0)
+        summary["run_dir"] = str(store.root)
+        summary["chunks_computed_now"] = computed_now
+        store.write_summary(summary, dies)
+        return summary
+
+    return run_chunks(store, _manifest(cfg), mode, n_chunks=cfg.n_chunks,
+                      task=functools.partial(evaluate_chunk, cfg, evaluator=evaluator),
+                      write=lambda c, df: store.write_chunk(c, df, _chunk_identity(cfg, c)),
+                      units=lambda c: _units_in_chunk(cfg, c), total=cfg.dies, finish=finish, workers=workers,
+                      scheduler=scheduler, progress=progress, echo=echo, unit="dies")
+
+
+def run_mode(resume: bool, overwrite: bool) -> str:
+    """The :data:`~qchipnet.wafer.store.MODES` entry of ``--resume`` / ``--overwrite`` (exclusive)."""
     if resume and overwrite:
         raise InputError("--resume and --overwrite are exclusive: choose one")
-    check_workers(workers, scheduler)
-    mode = "resume" if resume else ("overwrite" if overwrite else "new")
-    manifest = _manifest(cfg)
-    store = RunStore(out_dir)
+    return "resume" if resume else ("overwrite" if overwrite else "new")
+
+
+def run_chunks(store: RunStore, manifest: dict, mode: str, *, n_chunks: int, task: Callable[[int], object],
+               write: Callable[[int, object], None], units: Callable[[int], int], total: int,
+               finish: Callable[[int], dict], workers: int = 0, scheduler: str | None = None, progress: bool = True,
+               echo: Callable[[str], None] | None = None, unit: str = "dies") -> dict:
+    """The run-folder job shared by the studies: decide about ``store``'s folder (before any computation),
+    compute the chunks not yet recorded (``task(c)``; in this process or, ``workers``/``scheduler``, on
+    Dask, where ``task`` must pickle), ``write(c, result)`` each as it finishes, show progress in
+    ``unit``, and call ``finish(chunks computed now)`` under the folder's lock; returns its result.
+
+    Ctrl-C keeps the finished chunks and says in one line how to resume. :data:`_FAULT_ENV` (tests)
+    SIGKILLs the process after that many chunks were written.
+    """
     store.check(manifest, mode)  # one line, before any computation or write
     fault_after = int(os.environ.get(_FAULT_ENV, "0") or 0)
-    t0 = time.perf_counter()
     written = 0
 
-    def on_result(c: int, df: pd.DataFrame) -> None:
+    def on_result(c: int, res) -> None:
         nonlocal written
-        store.write_chunk(c, df, _chunk_identity(cfg, c))
+        write(c, res)
         written += 1
         if fault_after and written >= fault_after:
             os.kill(os.getpid(), signal.SIGKILL)
 
     with _dask_client(workers, scheduler, echo if progress else None) as client, store.open(manifest, mode):
-        todo = [c for c in range(cfg.n_chunks) if c not in store.done_chunks()]
-        units_done = sum(_units_in_chunk(cfg, c) for c in range(cfg.n_chunks) if c not in todo)
-        bar = _Progress(cfg.dies, units_done, enabled=progress)
+        todo = [c for c in range(n_chunks) if c not in store.done_chunks()]
+        bar = _Progress(total, sum(units(c) for c in range(n_chunks) if c not in todo), enabled=progress, unit=unit)
         try:
             with bar:
                 if client is not None:
-                    _run_dask(client, cfg, todo, evaluator, on_result, bar)
+                    _run_dask(client, task, todo, on_result, lambda c: bar.advance(units(c)))
                 else:
                     for c in todo:
-                        on_result(c, evaluate_chunk(cfg, c, evaluator))
-                        bar.advance(_units_in_chunk(cfg, c))
+                        on_result(c, task(c))
+                        bar.advance(units(c))
         except KeyboardInterrupt:
             kept = len(store.done_chunks())
             if not kept:
                 raise InputError("interrupted before the first chunk was finished; nothing was kept") from None
-            raise InputError(f"interrupted: {kept} of {cfg.n_chunks} chunks kept in "
+            raise InputError(f"interrupted: {kept} of {n_chunks} chunks kept in "
                              f"{str(store.root)!r}; rerun with --resume to finish") from None
-        dies = store.read_all(cfg.n_chunks)
-        summary = summarise(cfg, dies, time.perf_counter() - t0)
-        summary["run_dir"] = str(store.root)
-        summary["chunks_computed_now"] = len(todo)
-        store.write_summary(summary, dies)
-    return summary
+        return finish(len(todo))
 
 
 def _chunk_identity(cfg: StudyConfig, c: int) -> dict:
@@ -330,6 +357,11 @@ def _units_in_chunk(cfg: StudyConfig, c: int) -> int:
     w1 = min(w0 + cfg.wafers_per_chunk, cfg.n_wafers)
     return sum(min(cfg.units_per_wafer, cfg.dies - w * cfg.units_per_wafer) for w in range(w0, w1))
 
+
+#: Environment of the local cluster's worker processes: one intra-op thread for XLA's CPU client
+#: (``PJRT_NPROC``, read when the client is created), so a single-threaded worker uses one core;
+#: dask's Nanny already sets OMP/MKL/OpenBLAS to one thread (``distributed.nanny.pre-spawn-environ``).
+WORKER_ENV = {"PJRT_NPROC": "1"}
 
 #: Seconds to wait for a ``--scheduler`` before giving up with one line.
 DASK_CONNECT_TIMEOUT_S = 5.0
@@ -382,7 +414,7 @@ def _dask_client(workers: int, scheduler: str | None, echo: Callable[[str], None
         dash = importlib.util.find_spec("bokeh") is not None
         # a free local port (Dask's HTTP server runs even without bokeh; a fixed 8787 warns when it is taken)
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
-                               host="127.0.0.1", silence_logs=logging.CRITICAL)
+                               host="127.0.0.1", silence_logs=logging.CRITICAL, env=dict(WORKER_ENV))
         client = Client(cluster)
     link = client.dashboard_link if (scheduler or dash) else None
     say(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers, dashboard "
@@ -396,25 +428,26 @@ def _dask_client(workers: int, scheduler: str | None, echo: Callable[[str], None
             cluster.close()
 
 
-def _run_dask(client, cfg, todo, evaluator, on_result, bar) -> None:
+def _run_dask(client, task, todo, on_result, advance) -> None:
     from dask.distributed import as_completed
 
-    futures = {client.submit(evaluate_chunk, cfg, c, evaluator, pure=False): c for c in todo}
+    futures = {client.submit(task, c, pure=False): c for c in todo}
     try:
         for fut in as_completed(futures):
             c = futures[fut]
             on_result(c, fut.result())
-            bar.advance(_units_in_chunk(cfg, c))
+            advance(c)
     finally:
         client.cancel(list(futures))
 
 
 class _Progress:
-    """A rich progress bar with dies/s and ETA, or nothing when disabled."""
+    """A rich progress bar with ``unit``/s (dies or networks) and ETA, or nothing when disabled."""
 
-    def __init__(self, total: int, done: int, enabled: bool):
+    def __init__(self, total: int, done: int, enabled: bool, unit: str = "dies"):
         self.enabled = enabled
-        self.total, self.done = total, done
+        self.total, self.done, self._done0 = total, done, done  # rate: what this run computed
+        self.unit = unit
         self._p = None
 
     def __enter__(self):
@@ -427,18 +460,19 @@ class _Progress:
                 TimeRemainingColumn,
             )
 
-            self._p = Progress(TextColumn("dies"), BarColumn(), MofNCompleteColumn(),
+            self._p = Progress(TextColumn(self.unit), BarColumn(), MofNCompleteColumn(),
                                TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), transient=False)
             self._p.__enter__()
             self._t0 = time.perf_counter()
-            self._task = self._p.add_task("dies", total=self.total, completed=self.done, rate="")
+            self._task = self._p.add_task(self.unit, total=self.total, completed=self.done, rate="")
         return self
 
     def advance(self, n: int) -> None:
         if self._p is not None:
             self.done += n
             el = time.perf_counter() - self._t0
-            self._p.update(self._task, advance=n, rate=f"{self.done / el:,.0f} dies/s" if el > 0 else "")
+            self._p.update(self._task, advance=n, rate=f"{(self.done - self._done0) / el:,.0f} {self.unit}/s"
+                           if el > 0 else "")
 
     def __exit__(self, *exc):
         if self._p is not None:
