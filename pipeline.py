@@ -232,10 +232,11 @@ def _yield(design, out: Path, dies: int, echo, progress: bool = False) -> dict:
 
     n_net = min(200, max(10, dies // 10))
     ndir = out / "yield_network"
-    s = run_network_study(make_network_study(n_net, design.monte_carlo.seed, design=design), ndir)
+    s = run_network_study(make_network_study(n_net, design.monte_carlo.seed, design=design), ndir, resume=True)
     s["figures"] = [p.relative_to(out).as_posix() for p in write_network_plots(ndir)]
     s["run_dir"] = ndir.relative_to(out).as_posix()
     s.pop("out_dir", None)
+    s.pop("chunks_computed_now", None)
     echo(f"    network: {n_net} networks, pairs above PLOB mean {s['pairs_above_plob']['mean']:.2f} of "
          f"{s['pairs_per_network']}, N L / 2 mean {s['network_capability_km']['mean']:.0f} km")
     return to_jsonable({"status": "ok", "studies": studies, "network": s})

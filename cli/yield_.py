@@ -53,8 +53,7 @@ def register(app: typer.Typer) -> None:
         check_range("--wafers-per-chunk", wafers_per_chunk, 1, 1000)
         check_workers(workers, scheduler)
         # the output decision first (a file, or a non-empty folder without --resume/--overwrite): before loading anything
-        check_output_folder(out, "resume" if (resume or overwrite) else "new", lambda name: True, "yield study",
-                            resumable=platform != "network")
+        check_output_folder(out, "resume" if (resume or overwrite) else "new", lambda name: True, "yield study")
         if process:
             load_process_file(process)  # one line for a broken file before anything else is read
         if platform == "network":
@@ -98,27 +97,21 @@ def register(app: typer.Typer) -> None:
 
 def _network(design, networks, seed, out, process, overwrite, resume, workers, scheduler, spec, json_out, plots, match,
              distance_km) -> None:
-    """``qchipnet yield --platform network``: the network-level Monte Carlo (``wafer.network``)."""
+    """``qchipnet yield --platform network``: the network-level Monte Carlo (``wafer.network``), a resumable
+    job in its run folder like the other platforms (``--resume``, ``--overwrite``, ``--workers``, ``--scheduler``)."""
     from ..design import load_design
     from ..validate import InputError, check_range
-    from ..wafer.network import OUTPUTS, make_network_study, run_network_study
-    from ..wafer.store import check_output_folder, clear_output_folder, folder_lock
+    from ..wafer.network import make_network_study, run_network_study
 
     check_range("--distance-km", distance_km, 1.0, 2000.0, "km")
     check_range("--dies (networks)", networks, 1, 1_000_000)
-    for flag, val in (("--resume", resume), ("--workers", workers), ("--scheduler", scheduler), ("--spec", spec)):
-        if val:
-            raise InputError(f"{flag} does not apply to --platform network (a network study runs in-process in "
-                             "seconds to minutes; its pass criterion is every pair above PLOB)")
+    if spec:
+        raise InputError("--spec does not apply to --platform network (its pass criterion is every pair above PLOB "
+                         "at --distance-km)")
     study = make_network_study(networks, seed, design=load_design(design), distance_km=distance_km, match=match,
                                process_path=str(process) if process else None)
-    owns = OUTPUTS.__contains__
-    check_output_folder(out, "overwrite" if overwrite else "new", owns, what="network study folder", resumable=False)
-    Path(out).mkdir(parents=True, exist_ok=True)
-    with folder_lock(out, "network study folder"):
-        if overwrite:
-            clear_output_folder(out, owns)
-        summary = run_network_study(study, out, progress=not json_out)
+    summary = run_network_study(study, out, progress=not json_out, resume=resume, overwrite=overwrite, workers=workers,
+                                scheduler=scheduler, echo=typer.echo)
     if plots:
         from ..report.wafer_plots import write_network_plots
 

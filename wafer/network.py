@@ -13,10 +13,28 @@ Randomness: network i has its own stream (seed, i) (:func:`network_draws`): it d
 process model exactly at them (``wafer.variation.sample_die_sets``: the wafer, radial and spatially
 correlated terms at those positions); server dies come from the ``pair`` study's server wafers (die i mod n
 of wafer i div n). Same seed, same result, byte for byte, whatever the chunking.
+
+A study is a resumable job in a run folder (``wafer.store.RunStore``, the yield study's store)::
+
+    DIR/manifest.json                 the study (seed, networks, design, process, distance_km, match, chunk
+                                      plan) and per finished chunk its networks, CPU-s and, per table, sha256
+                                      and rows
+    DIR/chunks/c00000.pairs.parquet   chunk 0's pair rows        (one write per table per finished chunk,
+    DIR/chunks/c00000.networks.parquet        network rows        each atomic, with the chunk's identity in
+    DIR/chunks/c00000.sections.parquet        IM-arm statistics   its Parquet metadata)
+    DIR/pairs.parquet, networks.parquet       all chunks in network order (row groups of a fixed size)
+    DIR/summary.json                  the summary (``qchipnet yield --platform network --json``)
+    DIR/finished.json                 written last, with the sha256 of the three files above
+    DIR/.lock                         held by the one process writing the folder
+
+Chunks of :data:`_NETWORKS_PER_CHUNK` networks are evaluated in this process or on Dask workers
+(``wafer.engine.run_chunks``); an interrupted study (Ctrl-C, a killed process) keeps its finished chunks
+and ``resume`` computes only the others, with the same final files.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,14 +44,28 @@ import pandas as pd
 
 from ..validate import InputError, check_range
 
-__all__ = ["OUTPUTS", "NetworkStudy", "protocol_reuse_check", "make_network_study", "evaluate_networks", "run_network_study", "match_seats",
-           "network_draws", "summarise_networks"]
+__all__ = ["CHUNK_TABLES", "OUTPUTS", "NetworkStudy", "evaluate_networks", "make_network_study", "match_seats",
+           "network_chunk", "network_draws", "network_manifest", "protocol_reuse_check", "run_network_study",
+           "section_stats", "summarise_networks"]
 
 _SERVER_OFFSET = 1_000_000  # = engine._PAIR_SERVER_OFFSET: server wafers of the pair study
 _DRAW_STREAM = 7  # stream tag of the die draw
-_NETWORKS_PER_CHUNK = 64
-#: Files a network study writes into its folder.
+#: Networks per chunk of a study: one evaluation call and one write per chunk. 20 client dies per network
+#: (the default design's 10 pairs) x 1638 = 32760 dies fill the 2**15 padded batch of ``circuits.devices``;
+#: measured (benchmarks/bench_network_chunks.py, 4 interleaved rounds): 1.12e5 dies/CPU-s marginal, as 2048
+#: networks (1.11e5, 40960 dies in a 65536 batch) and above 1024 (9.2e4), 3276 (1.05e5) and 256 (6.3e4).
+_NETWORKS_PER_CHUNK = 1638
+#: Files a network study writes into its folder (besides the run folder's manifest, chunks and marker).
 OUTPUTS = ("pairs.parquet", "networks.parquet", "summary.json", "plots")
+#: Tables of one chunk in the run folder: the pair rows, the network rows and, per network, the
+#: statistics of its IM arms that the summary's ``article_reading`` needs (:func:`section_stats`).
+CHUNK_TABLES = ("pairs", "networks", "sections")
+#: Quantities per IM arm (``evaluate_networks``' third result) summarised per network.
+_SECTION_QUANTITIES = ("vpi_V", "visibility_dB")
+#: Columns of the pairs table the summary and the protocol-reuse check read (kept in memory at the end).
+_SUMMARY_PAIR_COLUMNS = ("network", "pair", "locked", "key_rate_per_pulse", "ratio_to_plob", "qber_x", "server_ok",
+                         "executable_a", "executable_b", "reach_a", "reach_b", "in_lock_range_a", "in_lock_range_b",
+                         "p_noise", "e_d")
 
 
 @dataclass(frozen=True)
@@ -265,20 +297,49 @@ def _stats(v) -> dict:
             "p95": float(np.percentile(v, 95))}
 
 
-def summarise_networks(study: NetworkStudy, pairs: pd.DataFrame, networks: pd.DataFrame, sections: dict,
-                       elapsed_s: float, cpu_s: float) -> dict:
-    """The network study summary (keys of ``qchipnet yield --platform network --json``)."""
+def section_stats(network, sections: dict) -> pd.DataFrame:
+    """Per network, what the summary's ``article_reading`` needs of its IM arms (``sections``: {quantity:
+    (networks, arms)} as ``evaluate_networks`` returns them): for vpi_V and visibility_dB the number of
+    arms, the sum and the sum of squares, over all arms (a failed section counted as a zero, as the
+    article's Fig. 2k) and over the working ones (value > 0). Row i depends on network i alone, so the
+    study's totals do not depend on the chunking."""
+    cols = {"network": np.asarray(network, dtype=np.int64)}
+    for q in _SECTION_QUANTITIES:
+        v = np.ascontiguousarray(sections[q], dtype=float)
+        w = v > 0
+        for tag, x, k in (("", v, np.full(len(v), v.shape[1], dtype=np.int64)),
+                          ("_working", np.where(w, v, 0.0), w.sum(1))):
+            cols[f"{q}{tag}_n"] = k
+            cols[f"{q}{tag}_sum"] = x.sum(1)
+            cols[f"{q}{tag}_sumsq"] = (x * x).sum(1)
+    return pd.DataFrame(cols)
+
+
+def _mean_std(stats: pd.DataFrame, prefix: str) -> dict:
+    """Mean and sample standard deviation from per-network counts, sums and sums of squares."""
+    n = float(stats[f"{prefix}_n"].sum())
+    s1, s2 = float(stats[f"{prefix}_sum"].sum()), float(stats[f"{prefix}_sumsq"].sum())
+    if n < 2:
+        return {"mean": s1 / n if n else None, "std": None}
+    return {"mean": s1 / n, "std": float(np.sqrt(max(s2 - s1 * s1 / n, 0.0) / (n - 1)))}
+
+
+def summarise_networks(study: NetworkStudy, pairs: pd.DataFrame, networks: pd.DataFrame,
+                       sections: dict | pd.DataFrame, elapsed_s: float, cpu_s: float) -> dict:
+    """The network study summary (keys of ``qchipnet yield --platform network --json``). ``pairs`` needs
+    the columns of ``_SUMMARY_PAIR_COLUMNS``; ``sections`` is ``evaluate_networks``' per-arm arrays or
+    their :func:`section_stats` table."""
     from .specs import cluster_bootstrap_interval, per_cluster_yield
     from .variation import DEVICES_PER_DIE
 
+    if not isinstance(sections, pd.DataFrame):
+        sections = section_stats(networks["network"], sections)
     n = len(networks)
     n_p = int(pairs["pair"].nunique())
     working = (pairs["locked"] > 0) & (pairs["key_rate_per_pulse"] > 0)
     ok_pairs = pairs[working]
     yes = networks["all_pairs_above_plob"].to_numpy()
     lo, hi = cluster_bootstrap_interval(yes, networks["server_wafer"].to_numpy(), seed=study.seed)
-    vpi = sections["vpi_V"].reshape(-1)
-    vis = sections["visibility_dB"].reshape(-1)
     per = DEVICES_PER_DIE["inp"]["pm_failure"]
     n_dies = n * 2 * n_p
     causes = {
@@ -316,10 +377,10 @@ def summarise_networks(study: NetworkStudy, pairs: pd.DataFrame, networks: pd.Da
         "pair_failure_causes": causes,
         "article_reading": {
             "what": "every IM arm as the article's Fig. 2k counts it (a failed section as a zero)",
-            "vpi_V": {"mean": float(vpi.mean()), "std": float(vpi.std(ddof=1))},
-            "visibility_dB": {"mean": float(vis.mean()), "std": float(vis.std(ddof=1))},
-            "vpi_V_working": {"mean": float(vpi[vpi > 0].mean()), "std": float(vpi[vpi > 0].std(ddof=1))},
-            "visibility_dB_working": {"mean": float(vis[vis > 0].mean()), "std": float(vis[vis > 0].std(ddof=1))},
+            "vpi_V": _mean_std(sections, "vpi_V"),
+            "visibility_dB": _mean_std(sections, "visibility_dB"),
+            "vpi_V_working": _mean_std(sections, "vpi_V_working"),
+            "visibility_dB_working": _mean_std(sections, "visibility_dB_working"),
         },
         "elapsed_s": round(elapsed_s, 3),
         "cpu_s": round(cpu_s, 3),
@@ -348,55 +409,102 @@ def protocol_reuse_check(study: NetworkStudy, pairs: pd.DataFrame, n: int = 64) 
             "what": "relative key-rate gain of re-optimising the protocol per die pair over reusing the design's"}
 
 
-def run_network_study(study: NetworkStudy, out_dir: str | Path | None = None, *, progress: bool = False) -> dict:
-    """Run the study in chunks of networks; write ``pairs.parquet``, ``networks.parquet`` and
-    ``summary.json`` atomically into ``out_dir`` (if given). Returns the summary."""
+def network_manifest(study: NetworkStudy, networks_per_chunk: int | None = None) -> dict:
+    """The run folder's manifest of ``study`` (``wafer.store``): what must match to resume it (platform,
+    networks as ``dies``, seed, process, design, distance_km, match, chunk plan) and provenance."""
+    import hashlib
+    import json
+
+    from .engine import _versions
+
+    size = int(networks_per_chunk or _NETWORKS_PER_CHUNK)
+    proc = {k: v.model_dump() for k, v in study.process.items()}
+    return {
+        "kind": "qchipnet-yield-study",
+        "format_version": 1,
+        "platform": "network",
+        "dies": study.networks,
+        "seed": study.seed,
+        "spec": None,  # the pass criterion is fixed: every pair above PLOB at distance_km
+        "process": proc,
+        "process_hash": hashlib.sha256(json.dumps(proc, sort_keys=True).encode()).hexdigest()[:16],
+        "chunk_plan": {"unit": "network", "networks": study.networks, "networks_per_chunk": size,
+                       "n_chunks": -(-study.networks // size), "tables": list(CHUNK_TABLES)},
+        "design": study.design,
+        "distance_km": study.distance_km,
+        "match": study.match,
+        "versions": _versions(),
+    }
+
+
+def network_chunk(study: NetworkStudy, size: int, chunk: int) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Evaluate chunk ``chunk`` (networks ``chunk * size`` .. ``min((chunk + 1) * size, networks) - 1``):
+    ({table: DataFrame} of :data:`CHUNK_TABLES`, its identity: networks, seed, CPU-s and wall-s spent here).
+    Pure in the study (each network has its own random stream), so it runs on any worker."""
     t0, c0 = time.perf_counter(), time.process_time()
-    parts_p, parts_n, secs = [], [], []
-    starts = range(0, study.networks, _NETWORKS_PER_CHUNK)
-    bar = None
-    if progress:
-        from rich.progress import Progress
-
-        bar = Progress(transient=True)
-        bar.start()
-        task = bar.add_task("networks", total=study.networks)
-    try:
-        for s in starts:
-            e = min(s + _NETWORKS_PER_CHUNK, study.networks)
-            p, n, sec = evaluate_networks(study, s, e)
-            parts_p.append(p)
-            parts_n.append(n)
-            secs.append(sec)
-            if bar is not None:
-                bar.advance(task, e - s)
-    finally:
-        if bar is not None:
-            bar.stop()
-    pairs = pd.concat(parts_p, ignore_index=True)
-    networks = pd.concat(parts_n, ignore_index=True)
-    sections = {k: np.concatenate([x[k] for x in secs]) for k in secs[0]}
-    summary = summarise_networks(study, pairs, networks, sections, time.perf_counter() - t0, time.process_time() - c0)
-    summary["protocol_reuse"] = protocol_reuse_check(study, pairs)
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        _atomic_parquet(pairs, out / "pairs.parquet")
-        _atomic_parquet(networks, out / "networks.parquet")
-        import json
-
-        from .store import atomic_write_bytes
-
-        atomic_write_bytes(out / "summary.json", json.dumps(summary, indent=2, sort_keys=True).encode())
-        summary["out_dir"] = str(out)
-    return summary
+    start, stop = chunk * size, min((chunk + 1) * size, study.networks)
+    pairs, networks, sections = evaluate_networks(study, start, stop)
+    tables = {"pairs": pairs, "networks": networks, "sections": section_stats(networks["network"], sections)}
+    ident = {"networks": [start, stop], "seed": study.seed, "platform": "network",
+             "cpu_s": round(time.process_time() - c0, 3), "wall_s": round(time.perf_counter() - t0, 3)}
+    return tables, ident
 
 
-def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    import io
+def run_network_study(study: NetworkStudy, out_dir: str | Path | None = None, *, progress: bool = False,
+                      resume: bool = False, overwrite: bool = False, workers: int = 0, scheduler: str | None = None,
+                      echo=None) -> dict:
+    """Run (or resume) ``study`` in its run folder ``out_dir`` (a temporary one when None); returns the summary.
 
-    from .store import atomic_write_bytes
+    Chunks of :data:`_NETWORKS_PER_CHUNK` networks are evaluated (in this process, or on ``workers`` local
+    Dask workers / an existing ``scheduler``) and each is written, when finished, as one checked Parquet
+    file per table of :data:`CHUNK_TABLES` (``wafer.store.RunStore``); the folder is refused, resumed or
+    replaced as a yield study's (``resume`` needs the same study; ``overwrite`` replaces one). At the end
+    ``pairs.parquet`` and ``networks.parquet`` (every chunk in network order), ``summary.json`` and
+    ``finished.json``. Same seed, same files, byte for byte, whatever the chunking, the workers or the
+    point an interrupted run was resumed from (``summary.json`` differs only in its timings).
+    """
+    import tempfile
 
-    buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
-    atomic_write_bytes(path, buf.getvalue())
+    from .engine import check_workers, run_chunks, run_mode
+    from .store import RunStore
+
+    mode = run_mode(resume, overwrite)
+    check_workers(workers, scheduler)
+    if out_dir is None:
+        if mode != "new":
+            raise InputError("--resume and --overwrite need an output folder")
+        with tempfile.TemporaryDirectory(prefix="qchipnet-network-") as tmp:
+            summary = run_network_study(study, Path(tmp) / "run", progress=progress, workers=workers,
+                                        scheduler=scheduler, echo=echo)
+        summary.pop("out_dir", None)
+        return summary
+    size = int(_NETWORKS_PER_CHUNK)
+    manifest = network_manifest(study, size)
+    n_chunks = manifest["chunk_plan"]["n_chunks"]
+    store = RunStore(out_dir)
+    t0 = time.perf_counter()
+
+    def finish(computed_now: int) -> dict:
+        kept: list[pd.DataFrame] = []
+        sha = {"pairs.parquet": store.write_concatenated(
+            "pairs.parquet", store.iter_tables(n_chunks, "pairs"),
+            on_table=lambda t: kept.append(t.select(list(_SUMMARY_PAIR_COLUMNS)).to_pandas()))}
+        nets = list(store.iter_tables(n_chunks, "networks"))
+        sha["networks.parquet"] = store.write_concatenated("networks.parquet", iter(nets))
+        pairs = pd.concat(kept, ignore_index=True)
+        networks = pd.concat([t.to_pandas() for t in nets], ignore_index=True)
+        sections = store.read_all(n_chunks, "sections")
+        chunks = store.manifest_chunks()
+        cpu_s = float(sum(chunks[str(c)]["cpu_s"] for c in range(n_chunks)))
+        summary = summarise_networks(study, pairs, networks, sections, time.perf_counter() - t0, cpu_s)
+        summary["protocol_reuse"] = protocol_reuse_check(study, pairs)
+        summary.update({"cpu_s_what": "CPU-seconds of the chunk evaluations, whichever process or worker ran them",
+                        "networks_per_chunk": size, "n_chunks": n_chunks, "chunks_computed_now": computed_now})
+        store.finish(summary, sha)
+        return {**summary, "out_dir": str(store.root)}
+
+    return run_chunks(store, manifest, mode, n_chunks=n_chunks, task=functools.partial(network_chunk, study, size),
+                      write=lambda c, res: store.write_chunk(c, res[0], res[1]),
+                      units=lambda c: min((c + 1) * size, study.networks) - c * size, total=study.networks,
+                      finish=finish, workers=workers, scheduler=scheduler, progress=progress, echo=echo,
+                      unit="networks")
