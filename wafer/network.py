@@ -65,7 +65,7 @@ _SECTION_QUANTITIES = ("vpi_V", "visibility_dB")
 #: Columns of the pairs table the summary and the protocol-reuse check read (kept in memory at the end).
 _SUMMARY_PAIR_COLUMNS = ("network", "pair", "locked", "key_rate_per_pulse", "ratio_to_plob", "qber_x", "server_ok",
                          "executable_a", "executable_b", "reach_a", "reach_b", "in_lock_range_a", "in_lock_range_b",
-                         "p_noise", "e_d")
+                         "p_noise", "e_d", "intensity_fluctuation")
 
 
 @dataclass(frozen=True)
@@ -403,7 +403,9 @@ def protocol_reuse_check(study: NetworkStudy, pairs: pd.DataFrame, n: int = 64) 
     lk = params.link
     eta = lk.detector_efficiency * 10 ** (-lk.server_loss_dB / 10) * 10 ** (-lk.loss_dB_per_km * study.distance_km / 20)
     e = np.full(len(ok), eta)
-    res, _ = optimize_protocol(e, e, ok["p_noise"].to_numpy(), ok["e_d"].to_numpy(), params.protocol)
+    # at each pair's own intensity fluctuation (its chips' DAC level errors), as the reused rate has it
+    res, _ = optimize_protocol(e, e, ok["p_noise"].to_numpy(), ok["e_d"].to_numpy(), params.protocol,
+                               intensity_fluctuation=ok["intensity_fluctuation"].to_numpy())
     gain = np.asarray(res.key_rate) / ok["key_rate_per_pulse"].to_numpy() - 1.0
     return {"pairs": len(ok), "mean_rel_gain": float(gain.mean()), "max_rel_gain": float(gain.max()),
             "what": "relative key-rate gain of re-optimising the protocol per die pair over reusing the design's"}
