@@ -10,9 +10,11 @@ networks tables. A network is 1 server die + 20 client dies; rates count dies.
 The loop (``bench_yield.loop_rate``): per die, V_pi from the EO model and two calls of the IM's sax circuit
 (on and off voltage) -- the tutorials' way, and only a fraction of the chain's physics.
 
-Marginal rate: chunks after a warm-up (compilation and caches), CPU-seconds of this process (all threads).
+Marginal rate: chunks after a warm-up (compilation and caches), CPU-seconds of this process (all threads),
+at the network study's own chunk size (``wafer.network._NETWORKS_PER_CHUNK``) unless ``--networks`` says
+otherwise.
 
-Run: python benchmarks/bench_network.py [--loop-dies 100] [--networks 512] [--chunks 4]
+Run: python benchmarks/bench_network.py [--loop-dies 100] [--networks N] [--chunks 3]
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import argparse
 import time
 
 
-def loop_rate_cpu(n: int) -> float:
+def loop_rate_cpu(n: int) -> tuple[float, float, float]:
     import bench_yield
 
     bench_yield.loop_rate(5)  # warm the sax circuit
-    c0 = time.process_time()
+    c0, w0 = time.process_time(), time.perf_counter()
     bench_yield.loop_rate(n)
-    return n / (time.process_time() - c0)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    return n / cpu, cpu, wall
 
 
 def chain_rate_cpu(networks: int, chunks: int) -> tuple[float, float, float]:
@@ -47,13 +50,17 @@ def chain_rate_cpu(networks: int, chunks: int) -> tuple[float, float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--loop-dies", type=int, default=100)
-    ap.add_argument("--networks", type=int, default=512)
-    ap.add_argument("--chunks", type=int, default=4)
+    ap.add_argument("--networks", type=int, default=0, help="networks per chunk (0: the study's chunk size)")
+    ap.add_argument("--chunks", type=int, default=3)
     a = ap.parse_args()
-    r_loop = loop_rate_cpu(a.loop_dies)
-    print(f"per-die sax loop (IM only)  : {r_loop:12.1f} dies/CPU-s ({a.loop_dies} dies)")
-    r, cpu, wall = chain_rate_cpu(a.networks, a.chunks)
-    print(f"network chain (full, batch) : {r:12.1f} dies/CPU-s ({a.chunks} x {a.networks} networks of 21 dies: "
+    from qchipnet.wafer.network import _NETWORKS_PER_CHUNK
+
+    networks = a.networks or _NETWORKS_PER_CHUNK
+    r_loop, lcpu, lwall = loop_rate_cpu(a.loop_dies)
+    print(f"per-die sax loop (IM only)  : {r_loop:12.1f} dies/CPU-s ({a.loop_dies} dies: {lcpu:.2f} CPU-s, "
+          f"{lwall:.2f} s wall)")
+    r, cpu, wall = chain_rate_cpu(networks, a.chunks)
+    print(f"network chain (full, batch) : {r:12.1f} dies/CPU-s ({a.chunks} x {networks} networks of 21 dies: "
           f"{cpu:.2f} CPU-s, {wall:.2f} s wall)")
     print(f"ratio                       : {r / r_loop:12.1f} x per CPU-second")
 
