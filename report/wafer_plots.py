@@ -151,8 +151,9 @@ def write_network_plots(out: Path) -> list[Path]:
 
     plt = _plt()
     out = Path(out)
-    nets = pd.read_parquet(out / "networks.parquet")
-    pairs = pd.read_parquet(out / "pairs.parquet")
+    # only the columns the plots draw (a 1e6-network study's pairs table is gigabytes)
+    nets = pd.read_parquet(out / "networks.parquet", columns=["pairs_above_plob", "network_capability_km"])
+    pairs = pd.read_parquet(out / "pairs.parquet", columns=["locked", "key_rate_per_pulse", "ratio_to_plob"])
     summary = json.loads((out / "summary.json").read_text())
     pdir = out / "plots"
     pdir.mkdir(exist_ok=True)
