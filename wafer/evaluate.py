@@ -106,7 +106,6 @@ def _vpi_jit():
 def client_dies(params: dict, defects: dict, design, process) -> dict[str, np.ndarray]:
     """Metrics of transmitter dies (one row each) and the arrays the network chain reads
     (``system.network.CLIENT_KEYS``; ``im_visibility_dB`` per IM and drive arm, shape (n, 3, 2))."""
-    from ..models import inp as M
     from ..system import chain
 
     tx = design.transmitter.model_dump()

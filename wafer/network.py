@@ -9,10 +9,10 @@ evaluators as the single design (``wafer.evaluate.client_dies`` / ``server_dies`
 through ``system.network.network_batch`` (comb, DBR set-point, locking, adaptable circuit, e_d, key rate
 at the design's per-slot protocol).
 
-Randomness: network i has its own stream (seed, i) (:func:`network_draws`): it draws its 2 x n_pairs client dies and samples the
-process model exactly at them (``wafer.variation.sample_die_sets``: the wafer, radial and spatially
-correlated terms at those positions); server dies come from the ``pair`` study's server wafers (die i mod n
-of wafer i div n). Same seed, same result, byte for byte, whatever the chunking.
+Randomness: network i has its own stream (seed, i) (:func:`network_draws`): it draws its 2 x n_pairs
+client dies and samples the process model exactly at them (``wafer.variation.sample_die_sets``: the wafer,
+radial and spatially correlated terms at those positions); server dies come from the ``pair`` study's
+server wafers (die i mod n of wafer i div n). Same seed, same result, byte for byte, whatever the chunking.
 
 A study is a resumable job in a run folder (``wafer.store.RunStore``, the yield study's store)::
 
