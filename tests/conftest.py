@@ -59,3 +59,22 @@ def gds_regression(request: pytest.FixtureRequest, tmp_path: Path):
         assert not diff, f"{name}: geometry differs from {ref} (XOR polygons per layer: {diff})"
 
     return check
+
+
+@pytest.fixture
+def cli_fails(capsys):
+    """``cli_fails(argv, *words)``: the CLI called with ``argv`` exits with code 2 and one line on stderr, no
+    traceback, holding every one of ``words``; returns that line."""
+    from qchipnet.cli import main
+
+    def run(argv, *words):
+        with pytest.raises(SystemExit) as ei:
+            main(argv)
+        err = capsys.readouterr().err.strip()
+        assert ei.value.code == 2, err
+        assert err.count("\n") == 0 and "Traceback" not in err, err
+        for w in words:
+            assert w in err, err
+        return err
+
+    return run

@@ -10,17 +10,6 @@ import pytest
 from qchipnet.cli import main
 
 
-def _fails(argv, capsys, *words):
-    with pytest.raises(SystemExit) as ei:
-        main(argv)
-    err = capsys.readouterr().err.strip()
-    assert ei.value.code == 2, err
-    assert err.count("\n") == 0 and "Traceback" not in err, err
-    for w in words:
-        assert w in err, err
-    return err
-
-
 @pytest.mark.parametrize("argv, words", [
     (["yield", "-p", "sin", "--dies", "10", "--seed", str(2**63), "--out", "{t}/y"], ["--seed", str(2**63), "2**63"[0:0]]),
     (["yield", "-p", "sin", "--dies", "10000001", "--out", "{t}/y"], ["--dies = 10000001", "10000000"]),
@@ -39,11 +28,11 @@ def _fails(argv, capsys, *words):
     (["run", "--out", "{t}/r", "--dies", "0"], ["--dies = 0"]),
     (["run", "--out", "{t}/file"], ["is a file"]),
 ])
-def test_bad_options_one_line_before_computing(argv, words, tmp_path, capsys):
+def test_bad_options_one_line_before_computing(argv, words, tmp_path, cli_fails):
     (tmp_path / "file").write_text("x")
     argv = [a.replace("{t}", str(tmp_path)) for a in argv]
     t0 = time.perf_counter()
-    _fails(argv, capsys, *[w for w in words if w])
+    cli_fails(argv, *[w for w in words if w])
     assert time.perf_counter() - t0 < 30  # refused up front, not after the computation
 
 
@@ -58,23 +47,23 @@ def test_range_messages_never_round_a_refused_value():
         check_range("seed", 2**63, 0, 2**63 - 1)
 
 
-def test_existing_outputs_are_decided_at_once(tmp_path, capsys):
+def test_existing_outputs_are_decided_at_once(tmp_path, cli_fails):
     """run and mask refuse a non-empty --out (naming --resume/--overwrite) before computing, and
     --overwrite never deletes a folder holding files qchipnet did not write."""
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "thesis.tex").write_text("x")
     t0 = time.perf_counter()
-    _fails(["run", "--out", str(busy)], capsys, "not empty", "--resume", "--overwrite")
-    _fails(["run", "--out", str(busy), "--overwrite"], capsys, "refuses to delete", "thesis.tex")
-    _fails(["run", "--out", str(busy), "--resume"], capsys, "run_state.json")
-    _fails(["mask", "--out", str(busy)], capsys, "not empty", "--overwrite")
-    _fails(["mask", "--out", str(busy), "--overwrite"], capsys, "thesis.tex")
+    cli_fails(["run", "--out", str(busy)], "not empty", "--resume", "--overwrite")
+    cli_fails(["run", "--out", str(busy), "--overwrite"], "refuses to delete", "thesis.tex")
+    cli_fails(["run", "--out", str(busy), "--resume"], "run_state.json")
+    cli_fails(["mask", "--out", str(busy)], "not empty", "--overwrite")
+    cli_fails(["mask", "--out", str(busy), "--overwrite"], "thesis.tex")
     assert time.perf_counter() - t0 < 30
     assert [p.name for p in busy.iterdir()] == ["thesis.tex"]
 
 
-def test_scheduler_unreachable_fails_fast_and_leaves_nothing(tmp_path, capsys):
+def test_scheduler_unreachable_fails_fast_and_leaves_nothing(tmp_path, cli_fails):
     import socket
 
     with socket.socket() as s:  # a free local port nobody listens on
@@ -82,8 +71,8 @@ def test_scheduler_unreachable_fails_fast_and_leaves_nothing(tmp_path, capsys):
         port = s.getsockname()[1]
     out = tmp_path / "y"
     t0 = time.perf_counter()
-    _fails(["yield", "-p", "sin", "--dies", "10", "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(out)],
-           capsys, "--scheduler", "cannot connect")
+    cli_fails(["yield", "-p", "sin", "--dies", "10", "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(out)],
+              "--scheduler", "cannot connect")
     assert time.perf_counter() - t0 < 10
     assert not out.exists()
 
@@ -97,7 +86,7 @@ def test_help_says_the_scheduler_must_be_trusted(capsys):
     assert "TRUSTED" in text and "pickles" in text
 
 
-def test_design_file_hostile_inputs(tmp_path, capsys):
+def test_design_file_hostile_inputs(tmp_path, cli_fails):
     bomb = "a: &a [" + ",".join(['"lol"'] * 9) + "]\n"
     for prev, name in zip("abcdefgh", "bcdefghi"):
         bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
@@ -114,11 +103,11 @@ def test_design_file_hostile_inputs(tmp_path, capsys):
         p = tmp_path / name
         p.write_bytes(data)
         t0 = time.perf_counter()
-        err = _fails(["design", "show", "--design", str(p)], capsys, *words)
+        err = cli_fails(["design", "show", "--design", str(p)], *words)
         assert time.perf_counter() - t0 < 5 and len(err) < 400
 
 
-def test_process_and_spec_files_checked(tmp_path, capsys):
+def test_process_and_spec_files_checked(tmp_path, cli_fails):
     cases = {
         "broken.yaml": (b"inp: [unclosed\n", "--process", ["not valid YAML"]),
         "list.yaml": (b"- 1\n", "--process", ["top level must be a mapping"]),
@@ -135,17 +124,17 @@ def test_process_and_spec_files_checked(tmp_path, capsys):
         p = tmp_path / name
         p.write_bytes(data)
         out = tmp_path / f"out_{name}"
-        _fails(["yield", "-p", "sin", "--dies", "10", opt, str(p), "--out", str(out)], capsys, *words)
+        cli_fails(["yield", "-p", "sin", "--dies", "10", opt, str(p), "--out", str(out)], *words)
         assert not out.exists()
 
 
-def test_unknown_spec_metric_leaves_no_folder(tmp_path, capsys):
+def test_unknown_spec_metric_leaves_no_folder(tmp_path, cli_fails):
     p = tmp_path / "spec.yaml"
     p.write_text("sin:\n  - {name: a, metric: no_such_metric, min: 1}\n")
     out = tmp_path / "y"
     # the metric is found missing in the first chunk (the evaluator names what it produces); the new
     # study's folder is then removed, so the same command can be rerun after the spec is fixed
-    _fails(["yield", "-p", "sin", "--dies", "5", "--spec", str(p), "--out", str(out)], capsys)
+    cli_fails(["yield", "-p", "sin", "--dies", "5", "--spec", str(p), "--out", str(out)])
     assert not out.exists()
 
 
@@ -170,13 +159,13 @@ def test_a_failed_write_never_leaves_a_partial_file_under_the_final_name(tmp_pat
 
 
 @pytest.mark.parametrize("content", [b"\xff\xfe", b"[1, 2]", b"{not json", b'{"design": 3}', b"[" * 100000])
-def test_report_refuses_a_broken_results_file(tmp_path, capsys, content):
+def test_report_refuses_a_broken_results_file(tmp_path, cli_fails, content):
     (tmp_path / "results.json").write_bytes(content)
-    _fails(["report", "--run", str(tmp_path)], capsys, "results.json")
+    cli_fails(["report", "--run", str(tmp_path)], "results.json")
 
 
 @pytest.mark.parametrize("content", [{"masks": [1]}, {"network": {"evaluations": [{"pairs": [{"x": 1}]}]}},
                                      {"yield": {"studies": {"inp": {"yield": "high"}}}}])
-def test_report_refuses_results_of_the_wrong_shape(tmp_path, capsys, content):
+def test_report_refuses_results_of_the_wrong_shape(tmp_path, cli_fails, content):
     (tmp_path / "results.json").write_text(json.dumps(content))
-    _fails(["report", "--run", str(tmp_path)], capsys, "results.json")
+    cli_fails(["report", "--run", str(tmp_path)], "results.json")
